@@ -1,0 +1,47 @@
+package io.eventworker.cli;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.ConnectionPool;
+import io.eventworker.db.Migrations;
+import java.util.concurrent.Callable;
+import org.flywaydb.core.api.output.MigrateResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code event-worker migrate}. */
+@Command(
+    name = "migrate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Brings the database schema up to date: on an empty database the seed's schema",
+      "(database/init.sql) and then the worker's migrations; on a database made by init.sql",
+      "only the worker's migrations. Running it again changes nothing."
+    })
+final class MigrateCommand implements Callable<Integer> {
+
+  @ParentCommand Main main;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    WorkerConfig config = main.config();
+    try (HikariDataSource dataSource = ConnectionPool.create(config, null, false)) {
+      MigrateResult result = new Migrations(dataSource).migrate();
+      String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+      if (result.migrationsExecuted == 0) {
+        spec.commandLine().getOut().printf("schema is up to date at version %s%n", version);
+      } else {
+        spec.commandLine().getOut().printf(
+            "schema migrated from version %s to %s (%d migration%s applied)%n",
+            result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion,
+            version,
+            result.migrationsExecuted,
+            result.migrationsExecuted == 1 ? "" : "s");
+      }
+      return 0;
+    }
+  }
+}

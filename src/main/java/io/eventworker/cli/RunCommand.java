@@ -1,0 +1,147 @@
+package io.eventworker.cli;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.ConnectionPool;
+import io.eventworker.db.Migrations;
+import io.eventworker.db.TransientErrors;
+import io.eventworker.handler.Handlers;
+import io.eventworker.metrics.HttpEndpoint;
+import io.eventworker.metrics.MicrometerWorkerMetrics;
+import io.eventworker.metrics.QueueGauges;
+import io.eventworker.queue.EventRepository;
+import io.eventworker.worker.Worker;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.Connection;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+import sun.misc.Signal;
+
+/** {@code event-worker run}: the daemon, until SIGTERM or SIGINT. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the worker until SIGTERM or SIGINT: claims pending events in batches, runs their",
+      "handlers and marks them processed, serving /metrics, /health/live and /health/ready on",
+      "HTTP_PORT. On SIGTERM it stops claiming, finishes the batches in hand and exits 0."
+    })
+final class RunCommand implements java.util.concurrent.Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  @ParentCommand Main main;
+
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws Exception {
+    WorkerConfig config = main.config();
+    Handlers handlers = Handlers.discover();
+    Signal.handle(new Signal("TERM"), s -> stopRequested.countDown());
+    Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
+    log.info("starting: {}", config);
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+
+    try (HikariDataSource dataSource = ConnectionPool.create(config, registry, true)) {
+      Worker worker =
+          new Worker(
+              config,
+              dataSource,
+              handlers,
+              new MicrometerWorkerMetrics(registry),
+              () -> ConnectionPool.openDedicated(config));
+      try (HttpEndpoint http =
+              new HttpEndpoint(
+                      config.httpHost(),
+                      config.httpPort(),
+                      registry,
+                      () -> stopRequested.getCount() == 0 ? "shutting down" : null,
+                      () -> readiness(worker, dataSource))
+                  .start();
+          QueueGauges gauges = new QueueGauges(registry, dataSource, new EventRepository())) {
+        log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
+        if (!awaitCurrentSchema(dataSource, config)) {
+          return stopRequested.getCount() == 0 ? 0 : Main.FAILED;
+        }
+        gauges.start(config.queueMetricsInterval());
+        worker.start();
+        stopRequested.await();
+        log.info("stop requested: finishing the batches in hand");
+        boolean drained = worker.stop(config.shutdownTimeout());
+        log.info(drained ? "all batches finished, closing" : "closing with batches unfinished (rolled back)");
+      }
+    }
+    log.info("stopped");
+    return 0;
+  }
+
+  /**
+   * Waits, with backoff, until the database answers, then checks that it has every migration.
+   * Returns false if it is missing some (the daemon must not run on a schema it does not know) or
+   * if a stop was requested meanwhile.
+   */
+  private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config)
+      throws InterruptedException {
+    long waitMillis = config.dbRetryBackoff().toMillis();
+    boolean warned = false;
+    while (stopRequested.getCount() > 0) {
+      try {
+        String pending = new Migrations(dataSource).pendingDescription();
+        if (pending == null) {
+          return true;
+        }
+        log.error("the database lacks migrations {}: run `event-worker migrate` first", pending);
+        return false;
+      } catch (RuntimeException e) {
+        if (!TransientErrors.isTransient(e)) {
+          throw e;
+        }
+        if (!warned) {
+          log.warn("waiting for the database: {}", rootMessage(e));
+          warned = true;
+        }
+        stopRequested.await(waitMillis, TimeUnit.MILLISECONDS);
+        waitMillis = Math.min(waitMillis * 2, config.dbRetryBackoffMax().toMillis());
+      }
+    }
+    return false;
+  }
+
+  private String readiness(Worker worker, HikariDataSource dataSource) {
+    if (!worker.isRunning()) {
+      return stopRequested.getCount() == 0 ? "shutting down" : "starting";
+    }
+    try (Connection c = dataSource.getConnection()) {
+      return c.isValid(1) ? null : "database did not answer within 1 s";
+    } catch (Exception e) {
+      return "database: " + rootMessage(e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.toString() : root.getMessage();
+  }
+}

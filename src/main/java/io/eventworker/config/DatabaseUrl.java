@@ -1,0 +1,85 @@
+package io.eventworker.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A PostgreSQL location parsed from {@code postgresql://user:pass@host:port/db} or a {@code
+ * jdbc:postgresql:} URL, with the credentials kept apart so they never reach a log line.
+ */
+public record DatabaseUrl(String jdbcUrl, String user, String password) {
+
+  private static final int DEFAULT_PORT = 5432;
+
+  /** Parses {@code value}; {@code setting} names the variable it came from, for the error. */
+  public static DatabaseUrl parse(String setting, String value) {
+    String url = value.trim();
+    if (url.startsWith("jdbc:postgresql:")) {
+      return new DatabaseUrl(url, null, null);
+    }
+    if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
+      throw new ConfigException(
+          setting,
+          mask(url),
+          "expected postgresql://user:password@host:port/database or a jdbc:postgresql: URL");
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(setting, mask(url), "not a valid URL: " + e.getReason());
+    }
+    if (uri.getHost() == null) {
+      throw new ConfigException(setting, mask(url), "the URL names no host");
+    }
+    String database = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
+    if (database.isEmpty()) {
+      throw new ConfigException(setting, mask(url), "the URL names no database");
+    }
+    int port = uri.getPort() == -1 ? DEFAULT_PORT : uri.getPort();
+    String host = uri.getHost().contains(":") && !uri.getHost().startsWith("[")
+        ? "[" + uri.getHost() + "]"
+        : uri.getHost();
+    StringBuilder jdbc = new StringBuilder("jdbc:postgresql://")
+        .append(host).append(':').append(port).append('/').append(database);
+    if (uri.getRawQuery() != null) {
+      jdbc.append('?').append(uri.getRawQuery());
+    }
+    String user = null;
+    String password = null;
+    String userInfo = uri.getRawUserInfo();
+    if (userInfo != null && !userInfo.isEmpty()) {
+      int colon = userInfo.indexOf(':');
+      user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+      password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+    }
+    return new DatabaseUrl(jdbc.toString(), user, password);
+  }
+
+  /** The same location with {@code password} in place of the URL's own, if one is given. */
+  public DatabaseUrl withPassword(String newPassword) {
+    return newPassword == null ? this : new DatabaseUrl(jdbcUrl, user, newPassword);
+  }
+
+  /** The JDBC URL with any password in its query replaced by {@code ***}, for logs. */
+  public String masked() {
+    String shown = jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+    return user == null ? shown : shown + " as " + user;
+  }
+
+  @Override
+  public String toString() {
+    return masked();
+  }
+
+  /** Hides the password part of a URL given in any of the accepted forms. */
+  public static String mask(String url) {
+    return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  private static String decode(String part) {
+    return URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,117 @@
+package io.eventworker.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Every setting of the worker, read once from the environment and validated before anything
+ * starts. The README's configuration table lists the same variables and defaults.
+ */
+public record WorkerConfig(
+    DatabaseUrl database,
+    int poolSize,
+    Duration poolIdleTimeout,
+    Duration connectTimeout,
+    Duration socketTimeout,
+    int workerThreads,
+    int batchSize,
+    Duration pollInterval,
+    int maxAttempts,
+    Duration retryBackoff,
+    Duration retryBackoffMax,
+    Duration dbRetryBackoff,
+    Duration dbRetryBackoffMax,
+    String httpHost,
+    int httpPort,
+    Duration queueMetricsInterval,
+    Duration shutdownTimeout) {
+
+  public static final String DEFAULT_DATABASE_URL =
+      "postgresql://mockuser:mockpass@localhost:5433/mockdb";
+  // The seed's client pool: 10 connections, 30 s idle timeout, 2 s connection timeout.
+  public static final int DEFAULT_POOL_SIZE = 10;
+  public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
+  public static final int DEFAULT_WORKER_THREADS = 4;
+  public static final int DEFAULT_BATCH_SIZE = 100;
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  public static final int DEFAULT_MAX_ATTEMPTS = 5;
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_DB_RETRY_BACKOFF = Duration.ofMillis(100);
+  public static final Duration DEFAULT_DB_RETRY_BACKOFF_MAX = Duration.ofSeconds(5);
+  public static final String DEFAULT_HTTP_HOST = "0.0.0.0";
+  public static final int DEFAULT_HTTP_PORT = 8080;
+  public static final Duration DEFAULT_QUEUE_METRICS_INTERVAL = Duration.ofSeconds(5);
+  // Orchestrators send SIGKILL 10 s after SIGTERM; finish well before.
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(8);
+
+  private static final Duration MS = Duration.ofMillis(1);
+  private static final Duration DAY = Duration.ofDays(1);
+
+  /** Reads and validates every setting; throws {@link ConfigException} on the first bad one. */
+  public static WorkerConfig fromEnvironment(Map<String, String> env) {
+    Settings s = new Settings(env);
+    DatabaseUrl database =
+        DatabaseUrl.parse("DATABASE_URL", s.string("DATABASE_URL", DEFAULT_DATABASE_URL))
+            .withPassword(s.string("DATABASE_PASSWORD", null));
+    WorkerConfig config =
+        new WorkerConfig(
+            database,
+            s.integer("DB_POOL_SIZE", DEFAULT_POOL_SIZE, 2, 1000),
+            s.duration("DB_IDLE_TIMEOUT", DEFAULT_POOL_IDLE_TIMEOUT, Duration.ofSeconds(10), DAY),
+            s.duration(
+                "DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(250), Duration.ofMinutes(5)),
+            s.duration("DB_SOCKET_TIMEOUT", DEFAULT_SOCKET_TIMEOUT, Duration.ofSeconds(1), DAY),
+            s.integer("WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, 256),
+            s.integer("BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 10_000),
+            s.duration("POLL_INTERVAL", DEFAULT_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1)),
+            s.integer("MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 1000),
+            s.duration("RETRY_BACKOFF", DEFAULT_RETRY_BACKOFF, MS, DAY),
+            s.duration("RETRY_BACKOFF_MAX", DEFAULT_RETRY_BACKOFF_MAX, MS, Duration.ofDays(30)),
+            s.duration("DB_RETRY_BACKOFF", DEFAULT_DB_RETRY_BACKOFF, MS, Duration.ofMinutes(1)),
+            s.duration("DB_RETRY_BACKOFF_MAX", DEFAULT_DB_RETRY_BACKOFF_MAX, MS, Duration.ofMinutes(10)),
+            s.string("HTTP_HOST", DEFAULT_HTTP_HOST),
+            s.integer("HTTP_PORT", DEFAULT_HTTP_PORT, 0, 65_535),
+            s.duration(
+                "QUEUE_METRICS_INTERVAL", DEFAULT_QUEUE_METRICS_INTERVAL, Duration.ofMillis(100), DAY),
+            s.duration(
+                "SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)));
+    config.validate();
+    return config;
+  }
+
+  /** Checks the rules that tie settings together. */
+  private void validate() {
+    // One connection per worker thread, plus one for health checks and queue metrics.
+    if (workerThreads + 1 > poolSize) {
+      throw new ConfigException(
+          "WORKER_THREADS",
+          Integer.toString(workerThreads),
+          "needs DB_POOL_SIZE of at least " + (workerThreads + 1) + " (it is " + poolSize + ")");
+    }
+    if (retryBackoff.compareTo(retryBackoffMax) > 0) {
+      throw new ConfigException(
+          "RETRY_BACKOFF", Settings.format(retryBackoff), "is longer than RETRY_BACKOFF_MAX");
+    }
+    if (dbRetryBackoff.compareTo(dbRetryBackoffMax) > 0) {
+      throw new ConfigException(
+          "DB_RETRY_BACKOFF", Settings.format(dbRetryBackoff), "is longer than DB_RETRY_BACKOFF_MAX");
+    }
+  }
+
+  /** One line for the start-up log; the password never appears. */
+  @Override
+  public String toString() {
+    return "database=" + database.masked()
+        + " pool=" + poolSize
+        + " threads=" + workerThreads
+        + " batch=" + batchSize
+        + " poll=" + Settings.format(pollInterval)
+        + " maxAttempts=" + maxAttempts
+        + " retryBackoff=" + Settings.format(retryBackoff) + ".." + Settings.format(retryBackoffMax)
+        + " dbRetryBackoff=" + Settings.format(dbRetryBackoff) + ".." + Settings.format(dbRetryBackoffMax)
+        + " http=" + httpHost + ":" + httpPort;
+  }
+}

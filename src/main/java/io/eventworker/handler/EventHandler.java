@@ -1,0 +1,19 @@
+package io.eventworker.handler;
+
+/**
+ * Turns one event type into rows. Implementations are found through {@link java.util.ServiceLoader}
+ * (list the class in {@code META-INF/services/io.eventworker.handler.EventHandler}).
+ *
+ * <p>{@link #handle} runs inside the transaction that claimed the event and that marks it
+ * processed, so its rows are written exactly once. It must only validate and add rows: no calls
+ * to other systems, no sleeping. Throw {@link InvalidEventException} for a payload that can never
+ * succeed; any other exception is retried with backoff, up to MAX_ATTEMPTS.
+ */
+public interface EventHandler {
+
+  /** The {@code events.event_type} this handler consumes. */
+  String eventType();
+
+  /** Validates the event and adds the rows it produces. */
+  void handle(Event event, Rows rows) throws InvalidEventException;
+}

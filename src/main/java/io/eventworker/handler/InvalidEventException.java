@@ -1,0 +1,14 @@
+package io.eventworker.handler;
+
+/**
+ * Thrown by a handler for an event that can never succeed (a missing field, a wrong type, a value
+ * too long): the event is marked {@code failed} at once, with this message as its last_error.
+ */
+public final class InvalidEventException extends Exception {
+
+  private static final long serialVersionUID = 1L;
+
+  public InvalidEventException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,126 @@
+package io.eventworker.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The worker's only HTTP surface, read-only: {@code GET /metrics} (Prometheus text), {@code GET
+ * /health/live} and {@code GET /health/ready} (200 or 503). Anything else is 404 or 405.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  /**
+   * @param readiness returns null when ready, or the reason it is not
+   * @param liveness returns null when alive, or the reason it is not
+   */
+  public HttpEndpoint(
+      String host,
+      int port,
+      PrometheusMeterRegistry registry,
+      Supplier<String> liveness,
+      Supplier<String> readiness)
+      throws IOException {
+    server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    // Two threads: a slow readiness probe (database down) must not hold up a metrics scrape.
+    executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "event-worker-http");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext(
+        "/", exchange -> respond(exchange, 404, "text/plain", "not found\n"));
+    server.createContext(
+        "/metrics", exchange -> get(exchange, () -> new Reply(200, PROMETHEUS_TEXT, registry.scrape())));
+    server.createContext("/health/live", exchange -> get(exchange, () -> health(liveness.get())));
+    server.createContext("/health/ready", exchange -> get(exchange, () -> health(readiness.get())));
+  }
+
+  public HttpEndpoint start() {
+    server.start();
+    return this;
+  }
+
+  /** The bound port (useful when configured as 0). */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private record Reply(int status, String contentType, String body) {}
+
+  private static Reply health(String problem) {
+    return problem == null
+        ? new Reply(200, "application/json", "{\"status\":\"UP\"}\n")
+        : new Reply(503, "application/json", "{\"status\":\"DOWN\",\"reason\":\"" + jsonEscape(problem) + "\"}\n");
+  }
+
+  private static void get(HttpExchange exchange, Supplier<Reply> handler) throws IOException {
+    String method = exchange.getRequestMethod();
+    if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
+      respond(exchange, 404, "text/plain", "not found\n");
+    } else if (!method.equals("GET") && !method.equals("HEAD")) {
+      exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+      respond(exchange, 405, "text/plain", "method not allowed\n");
+    } else {
+      Reply reply = handler.get();
+      respond(exchange, reply.status(), reply.contentType(), reply.body());
+    }
+  }
+
+  private static void respond(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
+    try (exchange) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", type);
+      exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      boolean head = exchange.getRequestMethod().equals("HEAD");
+      exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+      if (!head) {
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    }
+  }
+
+  private static String jsonEscape(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (char ch : text.toCharArray()) {
+      switch (ch) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        default -> {
+          if (ch < 0x20) {
+            out.append(String.format("\\u%04x", (int) ch));
+          } else {
+            out.append(ch);
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+}

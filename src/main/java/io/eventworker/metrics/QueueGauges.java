@@ -1,0 +1,138 @@
+package io.eventworker.metrics;
+
+import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.EventRepository.QueueDepth;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Queue depth (pending and failed, by type) and the oldest pending event's age, as gauges. One
+ * query every interval on a background thread feeds them, so a scrape never touches the database.
+ */
+public final class QueueGauges implements AutoCloseable {
+
+  static final String DEPTH = "eventworker.queue.depth";
+  static final String OLDEST_PENDING_AGE = "eventworker.queue.oldest.pending.age";
+
+  private static final Logger log = LoggerFactory.getLogger(QueueGauges.class);
+
+  private final MeterRegistry registry;
+  private final DataSource dataSource;
+  private final EventRepository repository;
+  // Micrometer holds gauges' values weakly: these maps are the strong references.
+  private final Map<List<String>, GaugeValue> depth = new ConcurrentHashMap<>();
+  private final Map<String, GaugeValue> oldestAge = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "event-worker-queue-gauges");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile boolean failing;
+
+  public QueueGauges(MeterRegistry registry, DataSource dataSource, EventRepository repository) {
+    this.registry = registry;
+    this.dataSource = dataSource;
+    this.repository = repository;
+  }
+
+  public void start(Duration interval) {
+    scheduler.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Reads the queue once and updates every gauge; failures keep the last values. */
+  public void refresh() {
+    List<QueueDepth> rows;
+    try (Connection c = dataSource.getConnection()) {
+      try {
+        rows = repository.queueDepth(c);
+      } finally {
+        c.rollback();
+      }
+    } catch (Exception e) {
+      if (!failing) {
+        log.warn("cannot read queue depth, gauges keep their last values: {}", e.toString());
+        failing = true;
+      }
+      return;
+    }
+    failing = false;
+    Set<List<String>> seen = new HashSet<>();
+    Set<String> seenPending = new HashSet<>();
+    for (QueueDepth row : rows) {
+      seen.add(List.of(row.status(), row.eventType()));
+      depthGauge(row.status(), row.eventType()).set(row.count());
+      if ("pending".equals(row.status())) {
+        seenPending.add(row.eventType());
+        oldestAgeGauge(row.eventType()).set(row.oldestAgeSeconds());
+      }
+    }
+    // A type whose events are all gone reads 0 rather than its last count.
+    depth.forEach((key, value) -> {
+      if (!seen.contains(key)) {
+        value.set(0);
+      }
+    });
+    oldestAge.forEach((type, value) -> {
+      if (!seenPending.contains(type)) {
+        value.set(0);
+      }
+    });
+  }
+
+  private GaugeValue depthGauge(String status, String type) {
+    return depth.computeIfAbsent(List.of(status, type), key -> {
+      GaugeValue value = new GaugeValue();
+      Gauge.builder(DEPTH, value, GaugeValue::get)
+          .description("Events waiting (pending) or given up on (failed), by type")
+          .tag("status", status)
+          .tag("type", type)
+          .register(registry);
+      return value;
+    });
+  }
+
+  private GaugeValue oldestAgeGauge(String type) {
+    return oldestAge.computeIfAbsent(type, key -> {
+      GaugeValue value = new GaugeValue();
+      Gauge.builder(OLDEST_PENDING_AGE, value, GaugeValue::get)
+          .description("Age of the oldest pending event, by type")
+          .baseUnit("seconds")
+          .tag("type", type)
+          .register(registry);
+      return value;
+    });
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+
+  /** A mutable number a gauge can read. */
+  private static final class GaugeValue {
+    private volatile double value;
+
+    double get() {
+      return value;
+    }
+
+    void set(double newValue) {
+      value = newValue;
+    }
+  }
+}

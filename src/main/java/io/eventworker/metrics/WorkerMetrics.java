@@ -1,0 +1,27 @@
+package io.eventworker.metrics;
+
+import java.time.Duration;
+
+/** What the worker reports as it goes; {@link #NONE} for commands and tests that do not watch. */
+public interface WorkerMetrics {
+
+  WorkerMetrics NONE = new WorkerMetrics() {};
+
+  /** One handler call on an event of {@code type} took {@code nanos}. */
+  default void handlerRan(String type, long nanos) {}
+
+  /** An event was processed and committed {@code latency} after it was inserted. */
+  default void processed(String type, Duration latency) {}
+
+  /** An attempt failed and the event will be tried again later. */
+  default void retried(String type) {}
+
+  /** An event was marked failed for good. */
+  default void failed(String type) {}
+
+  /** A batch of {@code size} events was claimed, processed and committed in {@code nanos}. */
+  default void batchCompleted(int size, long nanos) {}
+
+  /** The worker loop caught an error; {@code kind} is {@code transient} or {@code other}. */
+  default void loopError(String kind) {}
+}

@@ -1,0 +1,196 @@
+package io.eventworker.queue;
+
+import io.eventworker.handler.Event;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every statement the worker runs on {@code events}. Callers own the transaction. */
+public final class EventRepository {
+
+  /** The notification channel of the insert trigger (migration 2). */
+  public static final String CHANNEL = "events_inserted";
+
+  private static final int MAX_ERROR_LENGTH = 2000;
+
+  // Locks the batch it returns until commit; rows locked by other workers are skipped, not waited
+  // for. The predicate and order match idx_events_claim.
+  private static final String CLAIM =
+      """
+      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts
+      FROM events
+      WHERE status = 'pending' AND run_at <= now() AND event_type = ANY (?)
+      ORDER BY run_at, id
+      LIMIT ?
+      FOR UPDATE SKIP LOCKED
+      """;
+
+  private static final String MARK_PROCESSED =
+      """
+      UPDATE events
+      SET status = 'processed', processed_at = CURRENT_TIMESTAMP, attempts = attempts + 1
+      WHERE id = ANY (?)
+      """;
+
+  // Retried events go back to pending with a later run_at; the others become failed.
+  private static final String RECORD_FAILURES =
+      """
+      UPDATE events AS e
+      SET status = f.status,
+          attempts = e.attempts + 1,
+          last_error = f.error,
+          run_at = now() + f.delay_ms * interval '1 millisecond'
+      FROM unnest(?::int8[], ?::text[], ?::text[], ?::int8[]) AS f (id, status, error, delay_ms)
+      WHERE e.id = f.id
+      """;
+
+  private static final String INSERT =
+      """
+      INSERT INTO events (event_type, user_id, data) VALUES (?, ?, ?::jsonb)
+      RETURNING id
+      """;
+
+  private static final String COUNT_BY_TYPE_AND_STATUS =
+      """
+      SELECT event_type, coalesce(status, 'null') AS status, count(*) AS events
+      FROM events
+      GROUP BY event_type, status
+      ORDER BY event_type, status
+      """;
+
+  // Both scans stay within pending and failed rows, however many processed ones there are.
+  private static final String QUEUE_DEPTH =
+      """
+      SELECT status, event_type, count(*) AS events,
+             extract(epoch FROM LOCALTIMESTAMP - min(created_at))::float8 AS oldest_age
+      FROM events
+      WHERE status IN ('pending', 'failed')
+      GROUP BY status, event_type
+      """;
+
+  /** Claims up to {@code limit} due pending events of the given types, oldest due first. */
+  public List<Event> claim(Connection c, String[] types, int limit) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+      ps.setArray(1, c.createArrayOf("text", types));
+      ps.setInt(2, limit);
+      List<Event> events = new ArrayList<>(limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int userId = rs.getInt(3);
+          Integer nullableUserId = rs.wasNull() ? null : userId;
+          OffsetDateTime created = rs.getObject(5, OffsetDateTime.class);
+          events.add(
+              new Event(
+                  rs.getLong(1),
+                  rs.getString(2),
+                  nullableUserId,
+                  rs.getString(4),
+                  created == null ? null : created.toInstant(),
+                  rs.getInt(6)));
+        }
+      }
+      return events;
+    }
+  }
+
+  /** Marks events processed, now. */
+  public void markProcessed(Connection c, List<Long> ids) throws SQLException {
+    if (ids.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(MARK_PROCESSED)) {
+      ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
+      ps.executeUpdate();
+    }
+  }
+
+  /** Records failed attempts: each event is retried later or marked failed, with its error. */
+  public void recordFailures(Connection c, List<Failure> failures) throws SQLException {
+    if (failures.isEmpty()) {
+      return;
+    }
+    int n = failures.size();
+    Object[] ids = new Object[n];
+    Object[] statuses = new Object[n];
+    Object[] errors = new Object[n];
+    Object[] delays = new Object[n];
+    for (int i = 0; i < n; i++) {
+      Failure f = failures.get(i);
+      ids[i] = f.eventId();
+      statuses[i] = f.retryDelayMillis() < 0 ? "failed" : "pending";
+      errors[i] = printable(f.error());
+      delays[i] = Math.max(0, f.retryDelayMillis());
+    }
+    try (PreparedStatement ps = c.prepareStatement(RECORD_FAILURES)) {
+      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setArray(2, c.createArrayOf("text", statuses));
+      ps.setArray(3, c.createArrayOf("text", errors));
+      ps.setArray(4, c.createArrayOf("int8", delays));
+      ps.executeUpdate();
+    }
+  }
+
+  /** Inserts one event as a producer would; returns its id. */
+  public long insert(Connection c, NewEvent event) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+      ps.setString(1, event.eventType());
+      if (event.userId() == null) {
+        ps.setNull(2, Types.INTEGER);
+      } else {
+        ps.setInt(2, event.userId());
+      }
+      ps.setString(3, event.data());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Event counts by type and status, for {@code status}. */
+  public List<TypeStatusCount> countByTypeAndStatus(Connection c) throws SQLException {
+    List<TypeStatusCount> counts = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(COUNT_BY_TYPE_AND_STATUS);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        counts.add(new TypeStatusCount(rs.getString(1), rs.getString(2), rs.getLong(3)));
+      }
+    }
+    return counts;
+  }
+
+  /** Pending and failed events by type, with the age of the oldest, for the gauges and status. */
+  public List<QueueDepth> queueDepth(Connection c) throws SQLException {
+    List<QueueDepth> depth = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(QUEUE_DEPTH);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        double age = rs.getDouble(4);
+        depth.add(
+            new QueueDepth(rs.getString(1), rs.getString(2), rs.getLong(3), rs.wasNull() ? 0 : age));
+      }
+    }
+    return depth;
+  }
+
+  /** Keeps an error storable: PostgreSQL text cannot hold NUL, and a page of text is enough. */
+  static String printable(String error) {
+    String text = error == null ? "unknown error" : error.replace('\0', ' ');
+    return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH) + "...";
+  }
+
+  /** A failed attempt; a negative delay means no retry: the event becomes failed. */
+  public record Failure(long eventId, String error, long retryDelayMillis) {}
+
+  /** One row of the {@code status} table. */
+  public record TypeStatusCount(String eventType, String status, long count) {}
+
+  /** Events of one status and type, and how long the oldest has waited. */
+  public record QueueDepth(String status, String eventType, long count, double oldestAgeSeconds) {}
+}

@@ -1,0 +1,113 @@
+package io.eventworker.worker;
+
+import io.eventworker.db.TransientErrors;
+import io.eventworker.metrics.WorkerMetrics;
+import io.github.resilience4j.retry.Retry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker thread's loop: process batches while they come back full, otherwise wait for a
+ * notification or the poll interval. It never dies of an error: transient database errors are
+ * retried with backoff (resilience4j), anything else is logged, counted and waited out.
+ */
+final class ClaimLoop implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(ClaimLoop.class);
+
+  private final BatchProcessor processor;
+  private final Retry retry;
+  private final Wakeup wakeup;
+  private final int batchSize;
+  private final Duration pollInterval;
+  private final Duration errorPause;
+  private final WorkerMetrics metrics;
+  private final AtomicBoolean outage;
+  private volatile boolean inBatch;
+
+  /**
+   * @param outage shared by all loops, so that an outage is logged once when it starts and once
+   *     when it ends, not by every thread
+   */
+  ClaimLoop(
+      BatchProcessor processor,
+      Retry retry,
+      Wakeup wakeup,
+      int batchSize,
+      Duration pollInterval,
+      Duration errorPause,
+      WorkerMetrics metrics,
+      AtomicBoolean outage) {
+    this.processor = processor;
+    this.retry = retry;
+    this.wakeup = wakeup;
+    this.batchSize = batchSize;
+    this.pollInterval = pollInterval;
+    this.errorPause = errorPause;
+    this.metrics = metrics;
+    this.outage = outage;
+  }
+
+  /** True while a batch transaction is open: the thread must not be interrupted then. */
+  boolean inBatch() {
+    return inBatch;
+  }
+
+  @Override
+  public void run() {
+    try {
+      while (!wakeup.isStopped()) {
+        try {
+          int claimed = retry.executeCallable(this::batch);
+          if (outage.compareAndSet(true, false)) {
+            log.info("database reachable again, processing resumed");
+          }
+          if (claimed >= batchSize) {
+            // More may be due: bring a waiting peer in, and go again at once.
+            wakeup.signal();
+          } else if (!wakeup.await(pollInterval)) {
+            return;
+          }
+        } catch (InterruptedException e) {
+          return;
+        } catch (Throwable t) {
+          if (wakeup.isStopped()) {
+            return;
+          }
+          onError(t);
+          if (!wakeup.pause(errorPause)) {
+            return;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      // Interrupted by stop() while waiting: fall through and end.
+    }
+  }
+
+  private int batch() throws Exception {
+    if (wakeup.isStopped()) {
+      return 0;
+    }
+    inBatch = true;
+    try {
+      return processor.processBatch();
+    } finally {
+      inBatch = false;
+    }
+  }
+
+  private void onError(Throwable t) {
+    if (TransientErrors.isTransient(t)) {
+      metrics.loopError("transient");
+      if (outage.compareAndSet(false, true)) {
+        log.warn("database unavailable, retrying every {} ms at most: {}", errorPause.toMillis(), t.toString());
+      }
+    } else {
+      metrics.loopError("other");
+      log.error("worker loop error, pausing {} ms before the next batch", errorPause.toMillis(), t);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.eventworker.worker;
+
+import io.eventworker.db.ConnectionFactory;
+import io.eventworker.queue.EventRepository;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LISTENs on its own connection for the insert trigger's notifications and wakes a worker thread
+ * for each. A lost connection is re-opened with backoff; polling covers the gap meanwhile.
+ */
+final class InsertListener implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(InsertListener.class);
+  private static final int WAIT_MILLIS = 500;
+  // A socket that stops answering shows no error until something is sent; probe when quiet.
+  private static final long PROBE_AFTER_NANOS = Duration.ofSeconds(10).toNanos();
+
+  private final ConnectionFactory connections;
+  private final Wakeup wakeup;
+  private final Duration backoffInitial;
+  private final Duration backoffMax;
+
+  InsertListener(ConnectionFactory connections, Wakeup wakeup, Duration backoffInitial, Duration backoffMax) {
+    this.connections = connections;
+    this.wakeup = wakeup;
+    this.backoffInitial = backoffInitial;
+    this.backoffMax = backoffMax;
+  }
+
+  @Override
+  public void run() {
+    Duration backoff = backoffInitial;
+    boolean lost = false;
+    while (!wakeup.isStopped()) {
+      try (Connection c = connections.open()) {
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement()) {
+          s.execute("LISTEN " + EventRepository.CHANNEL);
+        }
+        if (lost) {
+          log.info("listening for new events again");
+          lost = false;
+        }
+        backoff = backoffInitial;
+        // Events inserted while nobody listened sent their notification to no one.
+        wakeup.signalAll();
+        listen(c);
+      } catch (SQLException | RuntimeException e) {
+        if (wakeup.isStopped()) {
+          return;
+        }
+        if (!lost) {
+          log.warn("listener connection lost, polling every poll interval until it is back: {}", e.toString());
+          lost = true;
+        }
+        try {
+          if (!wakeup.pause(backoff)) {
+            return;
+          }
+        } catch (InterruptedException ie) {
+          return;
+        }
+        backoff = backoff.multipliedBy(2).compareTo(backoffMax) > 0 ? backoffMax : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  private void listen(Connection c) throws SQLException {
+    PGConnection pg = c.unwrap(PGConnection.class);
+    long quietSince = System.nanoTime();
+    while (!wakeup.isStopped()) {
+      PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
+      if (notifications != null && notifications.length > 0) {
+        for (int i = 0; i < notifications.length; i++) {
+          wakeup.signal();
+        }
+        quietSince = System.nanoTime();
+      } else if (System.nanoTime() - quietSince > PROBE_AFTER_NANOS) {
+        try (Statement s = c.createStatement()) {
+          s.execute("SELECT 1");
+        }
+        quietSince = System.nanoTime();
+      }
+    }
+  }
+}

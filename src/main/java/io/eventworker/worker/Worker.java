@@ -1,0 +1,141 @@
+package io.eventworker.worker;
+
+import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.ConnectionFactory;
+import io.eventworker.db.DatabaseRetry;
+import io.eventworker.handler.Handlers;
+import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.queue.EventRepository;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processing side of the daemon: {@code WORKER_THREADS} claim loops and one insert listener,
+ * started together and drained together.
+ */
+public final class Worker {
+
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  // Transient database errors: retried this many times inside one loop turn before the loop
+  // itself pauses and starts over, so an outage of any length is waited out.
+  private static final int DB_RETRY_ATTEMPTS = 8;
+
+  private final WorkerConfig config;
+  private final Handlers handlers;
+  private final Wakeup wakeup;
+  private final InsertListener listener;
+  private final List<ClaimLoop> loops = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean running;
+
+  public Worker(
+      WorkerConfig config,
+      DataSource dataSource,
+      Handlers handlers,
+      WorkerMetrics metrics,
+      ConnectionFactory listenerConnections) {
+    this.config = config;
+    this.handlers = handlers;
+    this.wakeup = new Wakeup(config.workerThreads());
+    BatchProcessor processor =
+        new BatchProcessor(
+            dataSource,
+            new EventRepository(),
+            handlers,
+            config.batchSize(),
+            config.maxAttempts(),
+            new RetryBackoff(
+                config.retryBackoff(),
+                config.retryBackoffMax(),
+                () -> ThreadLocalRandom.current().nextDouble()),
+            metrics,
+            Clock.systemUTC());
+    AtomicBoolean outage = new AtomicBoolean();
+    for (int i = 0; i < config.workerThreads(); i++) {
+      loops.add(
+          new ClaimLoop(
+              processor,
+              DatabaseRetry.transientErrors(
+                  "worker-" + (i + 1),
+                  config.dbRetryBackoff(),
+                  config.dbRetryBackoffMax(),
+                  DB_RETRY_ATTEMPTS),
+              wakeup,
+              config.batchSize(),
+              config.pollInterval(),
+              config.dbRetryBackoffMax(),
+              metrics,
+              outage));
+    }
+    this.listener =
+        new InsertListener(listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
+  }
+
+  /** Starts the listener and the claim loops. */
+  public synchronized void start() {
+    if (running || wakeup.isStopped()) {
+      throw new IllegalStateException("a worker starts once");
+    }
+    threads.add(daemon(listener, "event-worker-listener"));
+    for (int i = 0; i < loops.size(); i++) {
+      threads.add(daemon(loops.get(i), "event-worker-" + (i + 1)));
+    }
+    threads.forEach(Thread::start);
+    running = true;
+    log.info(
+        "processing event types {} with {} threads, batches of up to {}",
+        String.join(", ", handlers.types()), loops.size(), config.batchSize());
+  }
+
+  /** True from start until stop is called. */
+  public boolean isRunning() {
+    return running;
+  }
+
+  /**
+   * Stops claiming, lets batches in hand commit or roll back, and waits for every thread up to
+   * {@code timeout}. Returns true if all threads ended in time.
+   */
+  public synchronized boolean stop(Duration timeout) {
+    running = false;
+    wakeup.stop();
+    if (threads.isEmpty()) {
+      return true;
+    }
+    // Threads that are waiting or backing off are woken; those inside a batch finish it.
+    for (int i = 0; i < loops.size(); i++) {
+      if (!loops.get(i).inBatch()) {
+        threads.get(i + 1).interrupt();
+      }
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread t : threads) {
+      long left = deadline - System.nanoTime();
+      try {
+        t.join(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    long alive = threads.stream().filter(Thread::isAlive).count();
+    if (alive > 0) {
+      log.warn("{} worker threads still busy after {} ms; their transactions roll back on exit", alive, timeout.toMillis());
+    }
+    return alive == 0;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    // Daemon threads: a batch stuck on a dead socket must not keep the JVM from exiting.
+    t.setDaemon(true);
+    return t;
+  }
+}

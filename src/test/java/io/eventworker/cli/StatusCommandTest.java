@@ -1,0 +1,70 @@
+package io.eventworker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eventworker.handler.Json;
+import io.eventworker.testing.Cli;
+import io.eventworker.testing.TestDatabase;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class StatusCommandTest {
+
+  @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+
+  @Test
+  void countsByTypeAndStatusWithTheOldestPendingAge() throws Exception {
+    db.execute(
+        "INSERT INTO events (event_type, data, status, created_at) VALUES"
+            + " ('metric', '{}', 'processed', now()), ('metric', '{}', 'processed', now()),"
+            + " ('metric', '{}', 'failed', now()), ('data_entry', '{}', 'pending', LOCALTIMESTAMP - interval '90 seconds'),"
+            + " ('invoice', '{}', 'pending', LOCALTIMESTAMP - interval '5 seconds')");
+
+    Cli.Result text = Cli.run(db.env(), "status");
+    assertEquals(0, text.status(), text.toString());
+    assertTrue(text.out().contains("event type      pending    processed       failed"), text.out());
+    assertTrue(text.out().matches("(?s).*data_entry\\s+1\\s+0\\s+0\\n.*"), text.out());
+    assertTrue(text.out().matches("(?s).*invoice\\s+1\\s+0\\s+0\\s+\\(no handler: stays pending\\).*"), text.out());
+    assertTrue(text.out().matches("(?s).*metric\\s+0\\s+2\\s+1\\n.*"), text.out());
+    assertTrue(text.out().matches("(?s).*total\\s+2\\s+2\\s+1\\n.*"), text.out());
+    assertTrue(text.out().matches("(?s).*oldest pending event: 9\\d\\.\\d s old.*"), text.out());
+
+    Cli.Result json = Cli.run(db.env(), "status", "--json");
+    assertEquals(0, json.status(), json.toString());
+    JsonNode root = Json.MAPPER.readTree(json.out());
+    assertEquals(2, root.at("/by_type/metric/processed").asInt());
+    assertEquals(1, root.at("/by_type/metric/failed").asInt());
+    assertEquals(false, root.at("/by_type/invoice/handled").asBoolean());
+    assertEquals(2, root.at("/totals/pending").asInt());
+    assertTrue(root.at("/oldest_pending_age_seconds").asDouble() >= 90, json.out());
+  }
+
+  @Test
+  void anEmptyQueue() {
+    Cli.Result json = Cli.run(db.env(), "status", "--json");
+    assertEquals(0, json.status(), json.toString());
+    assertTrue(json.out().contains("\"oldest_pending_age_seconds\" : null"), json.out());
+    assertTrue(Cli.run(db.env(), "status").out().contains("oldest pending event: none pending"));
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : new String[] {"run", "migrate", "enqueue", "status"}) {
+      Cli.Result help = Cli.run(db.env(), command, "--help");
+      assertEquals(0, help.status(), command);
+      assertTrue(help.out().startsWith("Usage: event-worker " + command), help.out());
+    }
+    Cli.Result none = Cli.run(db.env());
+    assertEquals(2, none.status());
+    assertTrue(none.err().contains("a command is required"), none.err());
+  }
+
+  @Test
+  void aBadSettingStopsAnyCommandWithItsNameAndValue() {
+    Cli.Result result = Cli.run(db.env("BATCH_SIZE", "lots"), "status");
+    assertEquals(2, result.status());
+    assertEquals("event-worker: configuration error: BATCH_SIZE=lots: expected a whole number from 1 to 10000\n", result.err());
+  }
+}

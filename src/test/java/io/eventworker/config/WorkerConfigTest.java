@@ -1,0 +1,136 @@
+package io.eventworker.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class WorkerConfigTest {
+
+  @Test
+  void defaultsAreTheSeeds() {
+    WorkerConfig c = WorkerConfig.fromEnvironment(Map.of());
+    assertEquals("jdbc:postgresql://localhost:5433/mockdb", c.database().jdbcUrl());
+    assertEquals("mockuser", c.database().user());
+    assertEquals("mockpass", c.database().password());
+    assertEquals(10, c.poolSize());
+    assertEquals(Duration.ofSeconds(30), c.poolIdleTimeout());
+    assertEquals(Duration.ofSeconds(2), c.connectTimeout());
+    assertEquals(8080, c.httpPort());
+  }
+
+  @Test
+  void readsEverySetting() {
+    WorkerConfig c =
+        WorkerConfig.fromEnvironment(
+            Map.ofEntries(
+                Map.entry("DATABASE_URL", "postgresql://app:secret@db.internal:6543/events?sslmode=require"),
+                Map.entry("DB_POOL_SIZE", "20"),
+                Map.entry("DB_IDLE_TIMEOUT", "1m"),
+                Map.entry("DB_CONNECT_TIMEOUT", "500ms"),
+                Map.entry("WORKER_THREADS", "8"),
+                Map.entry("BATCH_SIZE", "500"),
+                Map.entry("POLL_INTERVAL", "250ms"),
+                Map.entry("MAX_ATTEMPTS", "3"),
+                Map.entry("RETRY_BACKOFF", "2s"),
+                Map.entry("RETRY_BACKOFF_MAX", "1h"),
+                Map.entry("HTTP_PORT", "9090"),
+                Map.entry("HTTP_HOST", "127.0.0.1")));
+    assertEquals("jdbc:postgresql://db.internal:6543/events?sslmode=require", c.database().jdbcUrl());
+    assertEquals("app", c.database().user());
+    assertEquals("secret", c.database().password());
+    assertEquals(20, c.poolSize());
+    assertEquals(Duration.ofMinutes(1), c.poolIdleTimeout());
+    assertEquals(Duration.ofMillis(500), c.connectTimeout());
+    assertEquals(8, c.workerThreads());
+    assertEquals(500, c.batchSize());
+    assertEquals(Duration.ofMillis(250), c.pollInterval());
+    assertEquals(3, c.maxAttempts());
+    assertEquals(Duration.ofSeconds(2), c.retryBackoff());
+    assertEquals(Duration.ofHours(1), c.retryBackoffMax());
+    assertEquals(9090, c.httpPort());
+    assertEquals("127.0.0.1", c.httpHost());
+  }
+
+  @Test
+  void acceptsUrlsWithoutPasswordAndJdbcUrls() {
+    DatabaseUrl noPassword = DatabaseUrl.parse("DATABASE_URL", "postgresql://postgres@127.0.0.1/test");
+    assertEquals("jdbc:postgresql://127.0.0.1:5432/test", noPassword.jdbcUrl());
+    assertEquals("postgres", noPassword.user());
+    assertNull(noPassword.password());
+
+    DatabaseUrl jdbc = DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://h:1/d?user=u&password=p");
+    assertEquals("jdbc:postgresql://h:1/d?user=u&password=p", jdbc.jdbcUrl());
+    assertEquals("jdbc:postgresql://h:1/d?user=u&password=***", jdbc.masked());
+
+    DatabaseUrl encoded = DatabaseUrl.parse("DATABASE_URL", "postgres://u%40x:p%3Ass@h/d");
+    assertEquals("u@x", encoded.user());
+    assertEquals("p:ss", encoded.password());
+  }
+
+  @Test
+  void databasePasswordOverridesTheUrls() {
+    WorkerConfig c = WorkerConfig.fromEnvironment(
+        Map.of("DATABASE_URL", "postgresql://app_user@db:5432/mockdb", "DATABASE_PASSWORD", "from-secret"));
+    assertEquals("from-secret", c.database().password());
+  }
+
+  @Test
+  void neverShowsThePassword() {
+    WorkerConfig c = WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", "postgresql://u:hunter2@h:5432/d"));
+    assertFalse(c.toString().contains("hunter2"), c.toString());
+    assertTrue(c.toString().contains("jdbc:postgresql://h:5432/d as u"), c.toString());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", "mysql://u:hunter2@h/d")));
+    assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+  }
+
+  @Test
+  void blankCountsAsUnset() {
+    assertEquals(10, WorkerConfig.fromEnvironment(Map.of("DB_POOL_SIZE", "  ")).poolSize());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "DATABASE_URL|mysql://u@h/d|expected postgresql://",
+        "DATABASE_URL|postgresql://u@h|names no database",
+        "DATABASE_URL|postgresql://u@:5/d|names no host",
+        "DB_POOL_SIZE|ten|expected a whole number from 2 to 1000",
+        "DB_POOL_SIZE|0|expected a whole number from 2 to 1000",
+        "WORKER_THREADS|-1|expected a whole number from 1 to 256",
+        "WORKER_THREADS|12|needs DB_POOL_SIZE of at least 13 (it is 10)",
+        "BATCH_SIZE|1.5|expected a whole number",
+        "BATCH_SIZE|100000|expected a whole number from 1 to 10000",
+        "MAX_ATTEMPTS|0|expected a whole number from 1 to 1000",
+        "POLL_INTERVAL|5|expected a duration with a unit",
+        "POLL_INTERVAL|1ms|expected a duration from 10ms to 1h",
+        "DB_IDLE_TIMEOUT|soon|expected a duration with a unit",
+        "DB_CONNECT_TIMEOUT|2 seconds|expected a duration with a unit",
+        "RETRY_BACKOFF|2h|is longer than RETRY_BACKOFF_MAX",
+        "HTTP_PORT|70000|expected a whole number from 0 to 65535",
+        "HTTP_PORT|http|expected a whole number from 0 to 65535",
+      })
+  void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> WorkerConfig.fromEnvironment(Map.of(name, value)));
+    assertTrue(e.getMessage().startsWith(name + "=" + value + ": "), e.getMessage());
+    assertTrue(e.getMessage().contains(problem), e.getMessage());
+  }
+
+  @Test
+  void durationsRoundTrip() {
+    assertEquals(Duration.ofDays(7), Settings.parseDuration("7d"));
+    assertEquals("7d", Settings.format(Duration.ofDays(7)));
+    assertEquals("250ms", Settings.format(Duration.ofMillis(250)));
+    assertNull(Settings.parseDuration("99999999999999999999d"));
+  }
+}

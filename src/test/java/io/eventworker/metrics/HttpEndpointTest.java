@@ -1,0 +1,123 @@
+package io.eventworker.metrics;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.eventworker.queue.EventRepository;
+import io.eventworker.testing.Fixtures;
+import io.eventworker.testing.RunningWorker;
+import io.eventworker.testing.TestDatabase;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class HttpEndpointTest {
+
+  @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void metricsShowThroughputLatencyQueueDepthAndPool() throws Exception {
+    Fixtures.insertMixed(db, 300, 15);
+    db.execute("INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('invoice', '{}')");
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    try (RunningWorker worker = RunningWorker.start(
+            db.config("WORKER_THREADS", "2"), new MicrometerWorkerMetrics(registry), registry);
+        QueueGauges gauges = new QueueGauges(registry, worker.pool(), new EventRepository());
+        HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 2);
+      gauges.refresh();
+
+      HttpResponse<String> metrics = get(endpoint, "/metrics");
+      assertEquals(200, metrics.statusCode());
+      assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+      String body = metrics.body();
+      // 300 events: 150 data entries and 150 metrics; every 15th is invalid, 10 of each type.
+      assertLine(body, "eventworker_events_total{result=\"processed\",type=\"data_entry\"} 140.0");
+      assertLine(body, "eventworker_events_total{result=\"processed\",type=\"metric\"} 140.0");
+      assertLine(body, "eventworker_events_total{result=\"failed\",type=\"metric\"} 10.0");
+      assertLine(body, "eventworker_events_total{result=\"failed\",type=\"data_entry\"} 10.0");
+      assertLine(body, "eventworker_event_latency_seconds_count{type=\"metric\"} 140");
+      assertContains(body, "eventworker_event_latency_seconds_bucket{type=\"data_entry\",le=\"");
+      assertContains(body, "eventworker_handler_duration_seconds_bucket{type=\"metric\",le=\"");
+      assertContains(body, "eventworker_batch_duration_seconds_count ");
+      assertLine(body, "eventworker_queue_depth{status=\"pending\",type=\"invoice\"} 2.0");
+      assertLine(body, "eventworker_queue_depth{status=\"failed\",type=\"data_entry\"} 10.0");
+      assertContains(body, "eventworker_queue_oldest_pending_age_seconds{type=\"invoice\"} ");
+      assertContains(body, "hikaricp_connections{pool=\"event-worker\"}");
+      assertContains(body, "jvm_memory_used_bytes{");
+
+      // Once the unhandled events are gone, their gauge reads 0 rather than a stale count.
+      db.execute("DELETE FROM events WHERE event_type = 'invoice'");
+      gauges.refresh();
+      assertLine(get(endpoint, "/metrics").body(), "eventworker_queue_depth{status=\"pending\",type=\"invoice\"} 0.0");
+    }
+  }
+
+  @Test
+  void healthAnswers200Or503WithTheReason() throws Exception {
+    AtomicReference<String> readiness = new AtomicReference<>();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, readiness::get).start()) {
+      assertEquals(200, get(endpoint, "/health/live").statusCode());
+      assertEquals(200, get(endpoint, "/health/ready").statusCode());
+      readiness.set("database: Connection refused");
+      HttpResponse<String> down = get(endpoint, "/health/ready");
+      assertEquals(503, down.statusCode());
+      assertEquals("{\"status\":\"DOWN\",\"reason\":\"database: Connection refused\"}\n", down.body());
+      assertEquals(200, get(endpoint, "/health/live").statusCode());
+    }
+  }
+
+  @Test
+  void onlyReadsAreServed() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
+      HttpResponse<String> post = http.send(
+          HttpRequest.newBuilder(uri(endpoint, "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(405, post.statusCode());
+      assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+      assertEquals(404, get(endpoint, "/admin").statusCode());
+      assertEquals(404, get(endpoint, "/metrics/extra").statusCode());
+      HttpResponse<String> head = http.send(
+          HttpRequest.newBuilder(uri(endpoint, "/health/live")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, head.statusCode());
+      assertEquals("", head.body());
+    }
+  }
+
+  private HttpResponse<String> get(HttpEndpoint endpoint, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(endpoint, path)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static URI uri(HttpEndpoint endpoint, String path) {
+    return URI.create("http://127.0.0.1:" + endpoint.port() + path);
+  }
+
+  private static void assertLine(String body, String line) {
+    assertTrue(body.lines().anyMatch(line::equals), "no line '" + line + "' in:\n" + grep(body, line));
+  }
+
+  private static void assertContains(String body, String text) {
+    assertTrue(body.contains(text), "no '" + text + "' in /metrics");
+  }
+
+  private static String grep(String body, String line) {
+    String name = line.substring(0, line.indexOf('{') > 0 ? line.indexOf('{') : line.length());
+    return String.join("\n", body.lines().filter(l -> l.startsWith(name)).limit(20).toList());
+  }
+}

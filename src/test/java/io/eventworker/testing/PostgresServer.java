@@ -1,0 +1,144 @@
+package io.eventworker.testing;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * The one PostgreSQL 15 server of a test run, chosen once and announced on standard output:
+ *
+ * <ol>
+ *   <li>a Testcontainers {@code postgres:15-alpine} container, where a Docker engine answers;
+ *   <li>otherwise the server in {@value #ENV} ({@code postgresql://user:pass@host:port/db}, a user
+ *       allowed to create databases);
+ *   <li>otherwise the local server at 127.0.0.1:5432 as {@code postgres}.
+ * </ol>
+ *
+ * Tests never use its databases directly: each gets its own (see {@link TestDatabase}).
+ */
+public final class PostgresServer {
+
+  public static final String ENV = "EVENT_WORKER_TEST_DATABASE_URL";
+  private static final String LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+  private static PostgresServer instance;
+
+  private final String host;
+  private final int port;
+  private final String user;
+  private final String password;
+  private final String adminDatabase;
+  private final String description;
+
+  private PostgresServer(String url, String source) {
+    URI uri = URI.create(url.replaceFirst("^postgres(ql)?://", "postgresql://"));
+    this.host = uri.getHost();
+    this.port = uri.getPort() == -1 ? 5432 : uri.getPort();
+    String info = uri.getRawUserInfo() == null ? "postgres" : uri.getRawUserInfo();
+    int colon = info.indexOf(':');
+    this.user = URLDecoder.decode(colon < 0 ? info : info.substring(0, colon), StandardCharsets.UTF_8);
+    this.password = colon < 0 ? null : URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8);
+    String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+    this.adminDatabase = path.isEmpty() ? "postgres" : path;
+    this.description = source + " at " + host + ":" + port + " as " + user;
+  }
+
+  /** The server, chosen and checked on first use. */
+  public static synchronized PostgresServer get() {
+    if (instance == null) {
+      instance = choose();
+      String version = instance.serverVersion();
+      System.out.println("[event-worker tests] PostgreSQL: " + instance.description + ", " + version);
+      if (!version.startsWith("PostgreSQL 15")) {
+        System.out.println("[event-worker tests] WARNING: the worker targets PostgreSQL 15; this server is " + version);
+      }
+    }
+    return instance;
+  }
+
+  private static PostgresServer choose() {
+    if (dockerAvailable()) {
+      PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
+      container.start();
+      Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+      return new PostgresServer(
+          "postgresql://" + container.getUsername() + ":" + container.getPassword() + "@"
+              + container.getHost() + ":" + container.getMappedPort(5432) + "/" + container.getDatabaseName(),
+          "Testcontainers postgres:15-alpine");
+    }
+    String url = System.getenv(ENV);
+    if (url != null && !url.isBlank()) {
+      return new PostgresServer(url.trim(), ENV + " (no Docker engine)");
+    }
+    return new PostgresServer(LOCAL, "local server (no Docker engine, " + ENV + " unset)");
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /** A {@code postgresql://} URL of database {@code name} on this server, as DATABASE_URL takes it. */
+  public String url(String name) {
+    String credentials = password == null ? user : user + ":" + password;
+    return "postgresql://" + credentials + "@" + host + ":" + port + "/" + name;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  /** The password, or null (trust authentication). */
+  public String password() {
+    return password;
+  }
+
+  /** A new auto-commit connection to database {@code name}. */
+  public Connection connect(String name) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", user);
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + name, props);
+  }
+
+  /** Runs one statement in the maintenance database (CREATE / DROP DATABASE). */
+  public void admin(String sql) throws SQLException {
+    try (Connection c = connect(adminDatabase);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private String serverVersion() {
+    try (Connection c = connect(adminDatabase);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT split_part(version(), ' on ', 1)")) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot reach the test PostgreSQL (" + description + "); start it, or set " + ENV, e);
+    }
+  }
+}

@@ -1,0 +1,261 @@
+package io.eventworker.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.Event;
+import io.eventworker.handler.EventHandler;
+import io.eventworker.handler.Handlers;
+import io.eventworker.handler.MetricHandler;
+import io.eventworker.handler.RowInsert;
+import io.eventworker.handler.Rows;
+import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.testing.Fixtures;
+import io.eventworker.testing.RunningWorker;
+import io.eventworker.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class WorkerTest {
+
+  @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+
+  @Test
+  void processesEveryValidEventExactlyOnceWithItsRows() throws Exception {
+    db.execute("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')");
+    db.execute(
+        "INSERT INTO events (event_type, user_id, data) VALUES"
+            + " ('data_entry', 1, '{\"key\":\"profile\",\"value\":{\"theme\":\"dark\"},\"type\":\"settings\",\"metadata\":{\"v\":2}}'),"
+            + " ('data_entry', 1, '{\"key\":\"nickname\",\"value\":\"ada\"}'),"
+            + " ('metric', 1, '{\"name\":\"latency_ms\",\"value\":12.50,\"tags\":{\"route\":\"/\"}}')");
+    Fixtures.insertMixed(db, 2_000, 0);
+
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "2", "BATCH_SIZE", "100"))) {
+      awaitNothingPending();
+    }
+
+    assertEquals(2_003, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1 AND processed_at >= created_at"));
+    assertEquals(1, db.queryLong(
+        "SELECT count(*) FROM data_entries WHERE user_id = 1 AND key = 'profile' AND value = '{\"theme\":\"dark\"}'"
+            + " AND type = 'settings' AND metadata = '{\"v\":2}'"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM data_entries WHERE key = 'nickname' AND value = 'ada' AND type IS NULL AND metadata IS NULL"));
+    assertEquals(1, db.queryLong(
+        "SELECT count(*) FROM metrics WHERE metric_name = 'latency_ms' AND metric_value = 12.50 AND metric_value::text = '12.50'"
+            + " AND tags = '{\"route\":\"/\"}'"));
+    assertEquals(1002, db.queryLong("SELECT count(*) FROM data_entries"));
+    assertEquals(1001, db.queryLong("SELECT count(*) FROM metrics"));
+    assertEquals(1000, db.queryLong("SELECT count(DISTINCT key) FROM data_entries WHERE key LIKE 'k-%'"));
+  }
+
+  @Test
+  void poisonEventsFailAloneAndTheRestOfTheirBatchCommits() throws Exception {
+    db.execute("CREATE TABLE checked (n int CHECK (n > 0))");
+    Handlers handlers = Handlers.of(List.of(new DataEntryHandler(), new MetricHandler(), new CheckedHandler()));
+    // One batch of 60: valid events around two CHECK violations the database refuses, an invalid
+    // payload and a value too long.
+    StringBuilder values = new StringBuilder();
+    for (int i = 1; i <= 60; i++) {
+      String row = switch (i) {
+        case 1 -> "('checked', '{\"n\":0}')";
+        case 20 -> "('checked', '{\"n\":-1}')";
+        case 30 -> "('data_entry', '{\"value\":\"no key\"}')";
+        case 40 -> "('data_entry', '{\"key\":\"" + "x".repeat(300) + "\"}')";
+        case 50 -> "('checked', '{\"n\":5}')";
+        default -> "('data_entry', '{\"key\":\"k-" + i + "\"}')";
+      };
+      values.append(i == 1 ? "" : ",").append(row);
+    }
+    db.execute("INSERT INTO events (event_type, data) VALUES " + values);
+
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100"), handlers, WorkerMetrics.NONE)) {
+      awaitNothingPending();
+    }
+
+    assertEquals(56, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"));
+    assertEquals(55, db.queryLong("SELECT count(*) FROM data_entries"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM checked WHERE n = 5"));
+    Map<Long, String> errors = failedEvents();
+    assertEquals(4, errors.size(), errors.toString());
+    assertTrue(errors.get(1L).startsWith("rejected by the database: new row for relation \"checked\" violates check constraint"), errors.get(1L));
+    assertTrue(errors.get(20L).contains("violates check constraint \"checked_n_check\"") && errors.get(20L).endsWith("[23514]"), errors.get(20L));
+    assertEquals("invalid payload: field 'key' is required", errors.get(30L));
+    assertEquals("invalid payload: field 'key' is 300 characters long, at most 255 allowed", errors.get(40L));
+    assertEquals(4, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND attempts = 1"), "failed at once, not retried");
+  }
+
+  @Test
+  void handlerErrorsAreRetriedWithGrowingBackoffThenFailed() throws Exception {
+    FlakyHandler flaky = new FlakyHandler(Integer.MAX_VALUE);
+    db.execute("INSERT INTO events (event_type, data) VALUES ('flaky', '{}')");
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "1", "POLL_INTERVAL", "20ms", "MAX_ATTEMPTS", "3",
+            "RETRY_BACKOFF", "1s", "RETRY_BACKOFF_MAX", "10s"),
+        Handlers.of(List.of(flaky)), WorkerMetrics.NONE)) {
+
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+          .until(() -> db.queryLong("SELECT attempts FROM events") == 1);
+      long firstCall = flaky.calls.get(0);
+      assertEquals(1, db.queryLong(
+          "SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 1"
+              + " AND last_error = 'handler error: java.lang.IllegalStateException: downstream is flaky'"
+              + " AND run_at >= to_timestamp(" + firstCall + " / 1000.0) + interval '700 milliseconds'"),
+          "retried later, with the error kept: " + describeEvents(firstCall));
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'") == 1);
+    }
+    assertEquals(1, db.queryLong(
+        "SELECT count(*) FROM events WHERE status = 'failed' AND attempts = 3"
+            + " AND last_error = 'gave up after 3 attempts: handler error: java.lang.IllegalStateException: downstream is flaky'"));
+    assertEquals(3, flaky.calls.size());
+    // Backoff 1 s then 2 s, each within ±25% jitter: the gaps grow.
+    List<Long> at = flaky.calls;
+    assertTrue(at.get(1) - at.get(0) >= 750, "first retry after >= 750 ms: " + at);
+    assertTrue(at.get(2) - at.get(1) >= 1500, "second retry after >= 1.5 s: " + at);
+  }
+
+  @Test
+  void anEventThatSucceedsOnRetryIsProcessedOnce() throws Exception {
+    FlakyHandler flaky = new FlakyHandler(2);
+    db.execute("INSERT INTO events (event_type, data) VALUES ('flaky', '{}'), ('flaky', '{}')");
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "2", "POLL_INTERVAL", "20ms", "RETRY_BACKOFF", "50ms"),
+        Handlers.of(List.of(flaky)), WorkerMetrics.NONE)) {
+      awaitNothingPending();
+    }
+    assertEquals(2, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 3"));
+    assertEquals(2, db.queryLong("SELECT count(*) FROM data_entries WHERE key = 'flaky'"), "one row per event, none from failed attempts");
+  }
+
+  @Test
+  void eventsWithoutAHandlerStayPendingAndDoNotBlockOthers() throws Exception {
+    db.execute("INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('', '{}')");
+    Fixtures.insertMixed(db, 10, 0);
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "1"))) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'") == 10);
+    }
+    assertEquals(2, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND event_type IN ('invoice', '')"));
+  }
+
+  @Test
+  void wakesOnInsertWithoutWaitingForThePoll() throws Exception {
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "2", "POLL_INTERVAL", "1h"))) {
+      Thread.sleep(500); // let the threads claim nothing and go to sleep for the hour
+      db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"wake\",\"value\":1}')");
+      await().atMost(Duration.ofSeconds(3)).until(() -> db.queryLong("SELECT count(*) FROM metrics") == 1);
+    }
+  }
+
+  @Test
+  void listenerReconnectsAfterItsConnectionIsKilled() throws Exception {
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "1", "POLL_INTERVAL", "1h", "DB_RETRY_BACKOFF", "50ms"))) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> listenerPids().size() == 1);
+      List<Integer> before = listenerPids();
+      db.execute("SELECT pg_terminate_backend(" + before.get(0) + ")");
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        List<Integer> now = listenerPids();
+        return now.size() == 1 && !now.equals(before);
+      });
+      db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"after\",\"value\":1}')");
+      await().atMost(Duration.ofSeconds(3)).until(() -> db.queryLong("SELECT count(*) FROM metrics") == 1);
+    }
+  }
+
+  private String describeEvents(long firstCall) throws Exception {
+    StringBuilder out = new StringBuilder();
+    try (Connection c = db.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT status, attempts, last_error, run_at, to_timestamp(" + firstCall + " / 1000.0) FROM events")) {
+      while (rs.next()) {
+        out.append(rs.getString(1)).append(' ').append(rs.getInt(2)).append(' ').append(rs.getString(3))
+            .append(' ').append(rs.getString(4)).append(' ').append(rs.getString(5)).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private List<Integer> listenerPids() throws Exception {
+    List<Integer> pids = new CopyOnWriteArrayList<>();
+    try (Connection c = db.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND application_name = 'event-worker' AND query LIKE 'LISTEN%'")) {
+      while (rs.next()) {
+        pids.add(rs.getInt(1));
+      }
+    }
+    return pids;
+  }
+
+  private void awaitNothingPending() {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 0);
+  }
+
+  private Map<Long, String> failedEvents() throws Exception {
+    Map<Long, String> errors = new ConcurrentHashMap<>();
+    try (Connection c = db.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id, last_error FROM events WHERE status = 'failed'")) {
+      while (rs.next()) {
+        errors.put(rs.getLong(1), rs.getString(2));
+      }
+    }
+    return errors;
+  }
+
+  /** Writes into the test's {@code checked} table, whose CHECK refuses n <= 0. */
+  static final class CheckedHandler implements EventHandler {
+    static final RowInsert CHECKED = RowInsert.into("checked").column("n", "int4").build();
+
+    @Override
+    public String eventType() {
+      return "checked";
+    }
+
+    @Override
+    public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
+      rows.insert(CHECKED, event.data().get("n").intValue());
+    }
+  }
+
+  /** Fails the first {@code failures} calls for each event, then writes a data entry. */
+  static final class FlakyHandler implements EventHandler {
+    static final RowInsert ENTRY = RowInsert.into("data_entries").column("key", "text").build();
+    final int failures;
+    final List<Long> calls = new CopyOnWriteArrayList<>();
+    final Map<Long, AtomicInteger> perEvent = new ConcurrentHashMap<>();
+
+    FlakyHandler(int failures) {
+      this.failures = failures;
+    }
+
+    @Override
+    public String eventType() {
+      return "flaky";
+    }
+
+    @Override
+    public void handle(Event event, Rows rows) {
+      calls.add(System.currentTimeMillis());
+      if (perEvent.computeIfAbsent(event.id(), id -> new AtomicInteger()).incrementAndGet() <= failures) {
+        rows.insert(ENTRY, "must not be written");
+        throw new IllegalStateException("downstream is flaky");
+      }
+      rows.insert(ENTRY, "flaky");
+    }
+  }
+}

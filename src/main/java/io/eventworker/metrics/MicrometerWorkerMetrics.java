@@ -22,6 +22,7 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
   static final String BATCH_DURATION = "eventworker.batch.duration";
   static final String BATCH_SIZE = "eventworker.batch.size";
   static final String LOOP_ERRORS = "eventworker.loop.errors";
+  static final String DATABASE_RETRIES = "eventworker.database.retries";
 
   private final MeterRegistry registry;
   private final Map<String, Counter> processed = new ConcurrentHashMap<>();
@@ -30,6 +31,7 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
   private final Map<String, Timer> handlerDuration = new ConcurrentHashMap<>();
   private final Map<String, Timer> latency = new ConcurrentHashMap<>();
   private final Map<String, Counter> loopErrors = new ConcurrentHashMap<>();
+  private final Counter databaseRetries;
   private final Timer batchDuration;
   private final DistributionSummary batchSize;
 
@@ -41,6 +43,10 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    this.databaseRetries =
+        Counter.builder(DATABASE_RETRIES)
+            .description("Transient database errors retried with backoff")
             .register(registry);
     this.batchSize =
         DistributionSummary.builder(BATCH_SIZE)
@@ -91,6 +97,11 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
   public void batchCompleted(int size, long nanos) {
     batchDuration.record(nanos, TimeUnit.NANOSECONDS);
     batchSize.record(size);
+  }
+
+  @Override
+  public void databaseRetried() {
+    databaseRetries.increment();
   }
 
   @Override

@@ -22,6 +22,12 @@ public interface WorkerMetrics {
   /** A batch of {@code size} events was claimed, processed and committed in {@code nanos}. */
   default void batchCompleted(int size, long nanos) {}
 
-  /** The worker loop caught an error; {@code kind} is {@code transient} or {@code other}. */
+  /** A transient database error was retried (connection lost, server restarting, deadlock...). */
+  default void databaseRetried() {}
+
+  /**
+   * An error escaped the retries and reached the worker loop, which pauses and goes on; {@code
+   * kind} is {@code transient} (a long outage) or {@code other}.
+   */
   default void loopError(String kind) {}
 }

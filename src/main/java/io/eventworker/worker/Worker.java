@@ -6,6 +6,7 @@ import io.eventworker.db.DatabaseRetry;
 import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
+import io.github.resilience4j.retry.Retry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,14 +60,14 @@ public final class Worker {
             Clock.systemUTC());
     AtomicBoolean outage = new AtomicBoolean();
     for (int i = 0; i < config.workerThreads(); i++) {
+      Retry retry =
+          DatabaseRetry.transientErrors(
+              "worker-" + (i + 1), config.dbRetryBackoff(), config.dbRetryBackoffMax(), DB_RETRY_ATTEMPTS);
+      retry.getEventPublisher().onRetry(e -> metrics.databaseRetried());
       loops.add(
           new ClaimLoop(
               processor,
-              DatabaseRetry.transientErrors(
-                  "worker-" + (i + 1),
-                  config.dbRetryBackoff(),
-                  config.dbRetryBackoffMax(),
-                  DB_RETRY_ATTEMPTS),
+              retry,
               wakeup,
               config.batchSize(),
               config.pollInterval(),

@@ -1,0 +1,56 @@
+package io.eventworker.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.eventworker.testing.TestDatabase;
+import io.eventworker.testing.WorkerProcess;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** How {@code run} starts, or refuses to, as an operator sees it. */
+class StartupIT {
+
+  @RegisterExtension final TestDatabase seeded = TestDatabase.initSqlOnly();
+
+  @Test
+  void aBadSettingStopsStartUpNamingTheVariableAndValue() throws Exception {
+    WorkerProcess p = WorkerProcess.run("bad-threads", seeded.env("WORKER_THREADS", "many"));
+    assertEquals(2, p.awaitExit(Duration.ofSeconds(30)));
+    assertTrue(p.output().contains("configuration error: WORKER_THREADS=many: expected a whole number from 1 to 256"), p.output());
+
+    WorkerProcess url = WorkerProcess.run("bad-url", Map.of("DATABASE_URL", "mysql://root:secret@db/app"));
+    assertEquals(2, url.awaitExit(Duration.ofSeconds(30)));
+    assertTrue(url.output().contains("DATABASE_URL=mysql://root:***@db/app: expected postgresql://"), url.output());
+  }
+
+  @Test
+  void refusesADatabaseWithoutTheWorkersMigrations() throws Exception {
+    WorkerProcess p = WorkerProcess.run("unmigrated", seeded.env());
+    assertEquals(1, p.awaitExit(Duration.ofSeconds(30)));
+    assertTrue(p.output().contains("the database lacks migrations") && p.output().contains("run `event-worker migrate` first"), p.output());
+  }
+
+  @Test
+  void waitsForAnUnreachableDatabaseNotReadyButAlive() throws Exception {
+    int closedPort = WorkerProcess.freePort();
+    try (WorkerProcess p = WorkerProcess.run("no-database",
+        Map.of("DATABASE_URL", "postgresql://nobody:secret@127.0.0.1:" + closedPort + "/nothing"))) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (p.get("/health/live").status() != 200 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertEquals(200, p.get("/health/live").status(), p.output());
+      WorkerProcess.HttpResult ready = p.get("/health/ready");
+      assertEquals(503, ready.status(), p.output());
+      assertTrue(ready.body().contains("\"status\":\"DOWN\""), ready.body());
+      assertTrue(p.isAlive());
+      p.terminate();
+      assertEquals(0, p.awaitExit(Duration.ofSeconds(10)), p.output());
+      assertTrue(p.output().contains("waiting for the database"), p.output());
+      assertTrue(!p.output().contains("secret"), "the password must not be logged:\n" + p.output());
+    }
+  }
+}

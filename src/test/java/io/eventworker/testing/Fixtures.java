@@ -107,4 +107,19 @@ public final class Fixtures {
         "SELECT count(*) FROM events e WHERE e.status = 'processed' AND e.event_type = 'metric'"
             + " AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.metric_name = e.data->>'name')"), "processed metrics without a row");
   }
+
+  /**
+   * Mid-run (after a kill or a SIGTERM): every processed event has its row and no other event
+   * has one, whatever state the rest of the queue is in.
+   */
+  public static void assertNothingHalfDone(TestDatabase db) throws SQLException {
+    assertEquals(
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND event_type = 'data_entry'"),
+        db.queryLong("SELECT count(*) FROM data_entries"),
+        "data_entries rows against processed data_entry events");
+    assertEquals(
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND event_type = 'metric'"),
+        db.queryLong("SELECT count(*) FROM metrics"),
+        "metrics rows against processed metric events");
+  }
 }

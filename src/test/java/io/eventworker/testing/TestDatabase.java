@@ -91,11 +91,15 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
 
   /** An unpooled DataSource, for code under test that takes one. */
   public PGSimpleDataSource dataSource() {
+    return dataSource(name);
+  }
+
+  private static PGSimpleDataSource dataSource(String database) {
     PostgresServer server = PostgresServer.get();
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setServerNames(new String[] {server.host()});
     ds.setPortNumbers(new int[] {server.port()});
-    ds.setDatabaseName(name);
+    ds.setDatabaseName(database);
     ds.setUser(server.user());
     ds.setPassword(server.password());
     return ds;
@@ -159,13 +163,7 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
           s.execute(initSql());
         }
       } else if (schema == Schema.MIGRATED) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {server.host()});
-        ds.setPortNumbers(new int[] {server.port()});
-        ds.setDatabaseName(name);
-        ds.setUser(server.user());
-        ds.setPassword(server.password());
-        new Migrations(ds).migrate();
+        new Migrations(dataSource(name)).migrate();
       }
       return name;
     } catch (SQLException e) {

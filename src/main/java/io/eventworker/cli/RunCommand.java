@@ -11,6 +11,7 @@ import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.worker.Worker;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -22,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.sql.Connection;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -69,13 +71,18 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
               handlers,
               new MicrometerWorkerMetrics(registry),
               () -> ConnectionPool.openDedicated(config));
+      Supplier<String> readiness = () -> readiness(worker, dataSource);
+      // The same check as /health/ready, for alerting: Prometheus cannot read HTTP status codes.
+      Gauge.builder("eventworker.ready", () -> readiness.get() == null ? 1 : 0)
+          .description("1 when the worker is running and its database answers, else 0")
+          .register(registry);
       try (HttpEndpoint http =
               new HttpEndpoint(
                       config.httpHost(),
                       config.httpPort(),
                       registry,
                       () -> stopRequested.getCount() == 0 ? "shutting down" : null,
-                      () -> readiness(worker, dataSource))
+                      readiness)
                   .start();
           QueueGauges gauges = new QueueGauges(registry, dataSource, new EventRepository())) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());

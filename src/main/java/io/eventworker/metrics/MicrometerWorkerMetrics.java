@@ -2,6 +2,7 @@ package io.eventworker.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
   static final String BATCH_SIZE = "eventworker.batch.size";
   static final String LOOP_ERRORS = "eventworker.loop.errors";
   static final String DATABASE_RETRIES = "eventworker.database.retries";
+  static final String HANDLER_INFO = "eventworker.handler.info";
 
   private final MeterRegistry registry;
   private final Map<String, Counter> processed = new ConcurrentHashMap<>();
@@ -52,6 +54,24 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
         DistributionSummary.builder(BATCH_SIZE)
             .description("Events claimed per non-empty batch")
             .register(registry);
+  }
+
+  /**
+   * Exports the handled types (alerts tell a stuck worker from events no worker here handles) and
+   * creates their counters at 0: a counter born at its first increment hides that increment from
+   * rate().
+   */
+  @Override
+  public void handles(String[] types) {
+    for (String type : types) {
+      Gauge.builder(HANDLER_INFO, () -> 1)
+          .description("1 for each event type this worker has a handler for")
+          .tag("type", type)
+          .register(registry);
+      events(processed, type, "processed");
+      events(retried, type, "retried");
+      events(failed, type, "failed");
+    }
   }
 
   @Override

@@ -7,6 +7,9 @@ public interface WorkerMetrics {
 
   WorkerMetrics NONE = new WorkerMetrics() {};
 
+  /** The worker handles these event types (called once, before any event). */
+  default void handles(String[] types) {}
+
   /** One handler call on an event of {@code type} took {@code nanos}. */
   default void handlerRan(String type, long nanos) {}
 

@@ -45,6 +45,7 @@ public final class Worker {
     this.config = config;
     this.handlers = handlers;
     this.wakeup = new Wakeup(config.workerThreads());
+    metrics.handles(handlers.types());
     BatchProcessor processor =
         new BatchProcessor(
             dataSource,

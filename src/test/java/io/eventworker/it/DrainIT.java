@@ -69,6 +69,8 @@ class DrainIT {
           "eventworker_queue_depth{status=\"pending\",type=\"metric\"} 0.0",
           "eventworker_queue_oldest_pending_age_seconds{type=",
           "hikaricp_connections_active{pool=\"event-worker\"}",
+          "eventworker_ready 1",
+          "eventworker_handler_info{type=\"metric\"} 1",
           "jvm_memory_used_bytes{",
           "process_cpu_usage")) {
         assertTrue(metrics.contains(series), "/metrics lacks " + series);

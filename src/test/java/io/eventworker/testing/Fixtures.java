@@ -94,7 +94,7 @@ public final class Fixtures {
     assertEquals(e.entries() + e.metrics(), db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"), "processed events");
     assertEquals(e.invalid(), db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"), "failed events");
     assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND coalesce(last_error, '') = ''"), "failed events without last_error");
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND processed_at IS NULL"), "processed events without processed_at");
+    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status IN ('processed', 'failed') AND processed_at IS NULL"), "finished events without processed_at");
     assertEquals(e.entries(), db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
     assertEquals(e.entries(), db.queryLong("SELECT count(DISTINCT key) FROM data_entries"), "distinct data_entries keys");
     assertEquals(e.metrics(), db.queryLong("SELECT count(*) FROM metrics"), "metrics rows");

@@ -122,6 +122,21 @@ public final class PostgresServer {
     return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + name, props);
   }
 
+  /** A new connection to database {@code name} as another role. */
+  public Connection connect(String name, String role, String rolePassword) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", role);
+    if (rolePassword != null) {
+      props.setProperty("password", rolePassword);
+    }
+    return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + name, props);
+  }
+
+  /** A DATABASE_URL for database {@code name} as another role. */
+  public String url(String name, String role, String rolePassword) {
+    return "postgresql://" + role + ":" + rolePassword + "@" + host + ":" + port + "/" + name;
+  }
+
   /** Runs one statement in the maintenance database (CREATE / DROP DATABASE). */
   public void admin(String sql) throws SQLException {
     try (Connection c = connect(adminDatabase);

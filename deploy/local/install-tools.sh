@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, the programs the deployment tests run when they are missing:
+# promtool and prometheus, postgres_exporter, docker-compose. Used by .ci/run and by the tests
+# themselves, so that `mvn -B verify` works on a fresh machine.
+set -euo pipefail
+
+need=()
+{ command -v promtool && command -v prometheus; } >/dev/null || need+=(prometheus)
+{ command -v prometheus-postgres-exporter || command -v postgres_exporter; } >/dev/null || need+=(prometheus-postgres-exporter)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "install-tools: please install ${need[*]} (Debian package names)" >&2
+  exit 1
+fi
+echo "install-tools: installing ${need[*]}" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

@@ -1,0 +1,98 @@
+package io.eventworker.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.eventworker.testing.Programs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** docker-compose accepts the Compose file, and it is the seed's stack. */
+class ComposeFileIT {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  @Test
+  void reproducesTheSeedsPostgresService() throws Exception {
+    JsonNode services = config(Map.of()).get("services");
+    JsonNode db = services.get("mock-postgres");
+    assertEquals("postgres:15-alpine", db.get("image").asText());
+    assertEquals("mock-postgres", db.get("container_name").asText());
+    assertTrue(publishes(db, 5433, 5432), db.get("ports").toString());
+    assertEquals("mockuser", db.at("/environment/POSTGRES_USER").asText());
+    assertEquals("mockpass", db.at("/environment/POSTGRES_PASSWORD").asText());
+    assertEquals("mockdb", db.at("/environment/POSTGRES_DB").asText());
+    List<String> volumes = texts(db.get("volumes"));
+    assertTrue(volumes.contains("postgres-data:/var/lib/postgresql/data:rw"), volumes.toString());
+    assertTrue(volumes.stream().anyMatch(v -> v.endsWith("/database/init.sql:/docker-entrypoint-initdb.d/init.sql:ro")), volumes.toString());
+    assertTrue(volumes.stream().anyMatch(v -> v.endsWith("/deploy/postgres/postgresql.conf:/etc/postgresql/postgresql.conf:ro")), volumes.toString());
+    assertTrue(db.get("command").toString().contains("config_file=/etc/postgresql/postgresql.conf"));
+    assertTrue(db.get("networks").has("mock-network"));
+    assertTrue(db.at("/healthcheck/test").toString().contains("pg_isready"), db.get("healthcheck").toString());
+  }
+
+  @Test
+  void runsTheWorkerAsAppUserAfterMigrationsAndMonitorsIt() throws Exception {
+    JsonNode root = config(Map.of());
+    JsonNode services = root.get("services");
+    JsonNode worker = services.get("worker");
+    assertTrue(worker.at("/environment/DATABASE_URL").asText().startsWith("postgresql://app_user@mock-postgres:5432/mockdb"));
+    assertEquals("service_completed_successfully", worker.at("/depends_on/migrate/condition").asText());
+    assertEquals("service_healthy", services.at("/migrate/depends_on/mock-postgres/condition").asText());
+    assertEquals("[\"migrate\"]", services.at("/migrate/command").toString());
+    assertTrue(publishes(worker, 8080, 8080));
+    assertTrue(publishes(services.get("postgres-exporter"), 9187, 9187));
+    assertTrue(publishes(services.get("prometheus"), 9090, 9090));
+    assertTrue(publishes(services.get("grafana"), 3000, 3000));
+    assertTrue(services.at("/postgres-exporter/command").toString().contains("--extend.query-path"));
+    assertTrue(texts(services.at("/prometheus/volumes")).stream().anyMatch(v -> v.contains("/deploy/prometheus:/etc/prometheus")));
+    assertEquals("7", services.at("/backup/environment/BACKUP_RETENTION_DAYS").asText());
+    for (String name : List.of("mock-postgres", "migrate", "worker", "postgres-exporter", "prometheus", "grafana", "backup")) {
+      assertTrue(services.get(name).get("networks").has("mock-network"), name + " is on mock-network");
+    }
+    assertTrue(root.get("volumes").has("postgres-data"));
+  }
+
+  @Test
+  void passwordsComeFromTheEnvironment() throws Exception {
+    JsonNode services = config(Map.of("POSTGRES_PASSWORD", "s3cret", "APP_USER_PASSWORD", "app-s3cret")).get("services");
+    assertEquals("s3cret", services.at("/mock-postgres/environment/POSTGRES_PASSWORD").asText());
+    assertEquals("app-s3cret", services.at("/worker/environment/DATABASE_PASSWORD").asText());
+    assertEquals("app-s3cret", services.at("/mock-postgres/environment/APP_USER_PASSWORD").asText());
+    assertTrue(services.at("/postgres-exporter/environment/DATA_SOURCE_NAME").asText().contains(":s3cret@mock-postgres"));
+  }
+
+  private static JsonNode config(Map<String, String> env) throws Exception {
+    String compose = Programs.require("docker-compose");
+    // An empty env file: a developer's .env must not change what the test sees.
+    Path noEnvFile = Files.createTempFile("compose", ".env");
+    Programs.Result r = Programs.run(env, Duration.ofSeconds(60),
+        compose, "--env-file", noEnvFile.toString(), "-f", "docker-compose.yml", "config");
+    Files.delete(noEnvFile);
+    assertEquals(0, r.status(), "docker-compose config:\n" + r.output());
+    return YAML.readTree(r.output());
+  }
+
+  private static boolean publishes(JsonNode service, int published, int target) {
+    for (JsonNode port : service.get("ports")) {
+      if (port.path("published").asInt() == published && port.path("target").asInt() == target) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+}

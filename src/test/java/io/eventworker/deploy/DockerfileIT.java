@@ -1,0 +1,161 @@
+package io.eventworker.deploy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventworker.testing.Programs;
+import io.eventworker.testing.TestDatabase;
+import io.eventworker.testing.WorkerProcess;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * No Docker engine here, so the image cannot be built; instead the Dockerfile's own commands run
+ * on this machine as written: the jar its build stage copies, its ENTRYPOINT and CMD, its
+ * HEALTHCHECK command.
+ */
+class DockerfileIT {
+
+  private static final String IMAGE_JAR = "/app/event-worker.jar";
+
+  @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+
+  /** The instructions of the Dockerfile's last stage that matter here, continuation lines joined. */
+  private record Instructions(List<String> entrypoint, List<String> cmd, String healthcheck, String copiedJar,
+      String buildRun, String user) {}
+
+  @Test
+  void theImageGetsTheJarThatTheBuildStageMakes() throws Exception {
+    Instructions d = parse();
+    assertEquals("/src/target/event-worker.jar " + IMAGE_JAR, d.copiedJar());
+    assertTrue(d.buildRun().startsWith("mvn ") && d.buildRun().contains(" package"), d.buildRun());
+    assertTrue(Files.isRegularFile(WorkerProcess.JAR), "mvn package makes target/event-worker.jar");
+    assertTrue(d.entrypoint().contains(IMAGE_JAR));
+    assertEquals(List.of("run"), d.cmd());
+    assertTrue(d.user().matches("[1-9][0-9]*"), "runs as a fixed non-root UID, not " + d.user());
+    String ignore = Files.readString(Path.of(".dockerignore"));
+    for (String needed : List.of("!pom.xml", "!src/", "!database/")) {
+      assertTrue(ignore.contains(needed), ".dockerignore lets " + needed + " through");
+    }
+  }
+
+  @Test
+  void theEntrypointRunsTheWorkerAndTheHealthcheckSeesItReady() throws Exception {
+    Instructions d = parse();
+    db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"docker\",\"value\":1}')");
+    int port = WorkerProcess.freePort();
+    Process worker = start(d, Map.of("DATABASE_URL", db.url(), "HTTP_PORT", Integer.toString(port)));
+    try {
+      assertTrue(awaitHealthcheck(d, port, 0, Duration.ofSeconds(30)), "HEALTHCHECK never passed");
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> db.queryLong("SELECT count(*) FROM metrics WHERE metric_name = 'docker'") == 1);
+      worker.destroy(); // SIGTERM, as `docker stop` sends
+      assertTrue(worker.waitFor(10, TimeUnit.SECONDS));
+      assertEquals(0, worker.exitValue());
+    } finally {
+      worker.destroyForcibly();
+    }
+  }
+
+  @Test
+  void theHealthcheckFailsWhileTheDatabaseIsUnreachable() throws Exception {
+    Instructions d = parse();
+    int port = WorkerProcess.freePort();
+    Process worker = start(d, Map.of(
+        "DATABASE_URL", "postgresql://nobody@127.0.0.1:" + WorkerProcess.freePort() + "/none", "HTTP_PORT", Integer.toString(port)));
+    try {
+      Thread.sleep(3000);
+      assertTrue(worker.isAlive(), "the worker waits for its database");
+      assertNotEquals(0, healthcheck(d, port));
+    } finally {
+      worker.destroy();
+      worker.waitFor(10, TimeUnit.SECONDS);
+      worker.destroyForcibly();
+    }
+  }
+
+  private static Process start(Instructions d, Map<String, String> env) throws Exception {
+    List<String> command = new ArrayList<>();
+    for (String arg : d.entrypoint()) {
+      command.add(arg.equals(IMAGE_JAR) ? WorkerProcess.JAR.toAbsolutePath().toString() : arg);
+    }
+    command.addAll(d.cmd());
+    Path log = Files.createTempFile("dockerfile-entrypoint", ".log");
+    return Programs.start(env, log, command.toArray(String[]::new));
+  }
+
+  private static boolean awaitHealthcheck(Instructions d, int port, int status, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (healthcheck(d, port) == status) {
+        return true;
+      }
+      Thread.sleep(200);
+    }
+    return false;
+  }
+
+  /** Runs the HEALTHCHECK's CMD through sh, as Docker runs a shell-form command. */
+  private static int healthcheck(Instructions d, int port) {
+    Map<String, String> env = new HashMap<>(Map.of("HTTP_PORT", Integer.toString(port)));
+    return Programs.run(env, Duration.ofSeconds(10), "sh", "-c", d.healthcheck()).status();
+  }
+
+  private static Instructions parse() throws Exception {
+    String text = Files.readString(Path.of("Dockerfile"), StandardCharsets.UTF_8).replaceAll("\\\\\\n\\s*", " ");
+    List<String> lastStage = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      String trimmed = line.trim();
+      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+        continue;
+      }
+      if (trimmed.startsWith("FROM ")) {
+        lastStage.clear();
+      }
+      lastStage.add(trimmed);
+    }
+    String buildRun = null;
+    for (String line : text.split("\n")) {
+      if (line.startsWith("RUN mvn") && line.contains("package")) {
+        buildRun = line.substring(4).trim();
+      }
+    }
+    ObjectMapper json = new ObjectMapper();
+    List<String> entrypoint = null;
+    List<String> cmd = null;
+    String healthcheck = null;
+    String copied = null;
+    String user = null;
+    for (String line : lastStage) {
+      if (line.startsWith("ENTRYPOINT ")) {
+        entrypoint = List.of(json.readValue(line.substring(11), String[].class));
+      } else if (line.startsWith("CMD ")) {
+        cmd = List.of(json.readValue(line.substring(4), String[].class));
+      } else if (line.startsWith("HEALTHCHECK ")) {
+        Matcher m = Pattern.compile("\\bCMD (.*)$").matcher(line);
+        assertTrue(m.find(), line);
+        healthcheck = m.group(1);
+        assertTrue(line.contains("--interval=30s"), "the seed's 30 s interval: " + line);
+      } else if (line.startsWith("COPY --from=build ")) {
+        copied = line.substring("COPY --from=build ".length()).trim();
+      } else if (line.startsWith("USER ")) {
+        user = line.substring(5).trim();
+      }
+    }
+    return new Instructions(entrypoint, cmd, healthcheck, copied, buildRun, user);
+  }
+}

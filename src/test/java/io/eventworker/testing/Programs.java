@@ -1,0 +1,84 @@
+package io.eventworker.testing;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The outside programs the deployment tests run (promtool, prometheus, postgres_exporter,
+ * docker-compose, psql, the backup scripts). A missing one is installed by
+ * deploy/local/install-tools.sh; if that cannot be done the test fails, it is never skipped.
+ */
+public final class Programs {
+
+  private static boolean installed;
+
+  private Programs() {}
+
+  /** The path of the first of {@code names} found on PATH, installing the tools once if needed. */
+  public static synchronized String require(String... names) {
+    String found = find(names);
+    if (found == null && !installed) {
+      installed = true;
+      Result r = run(Map.of(), Duration.ofMinutes(10), "bash", "deploy/local/install-tools.sh");
+      assertTrue(r.status() == 0, "deploy/local/install-tools.sh failed:\n" + r.output());
+      found = find(names);
+    }
+    assertTrue(found != null, "none of " + List.of(names) + " is installed, and deploy/local/install-tools.sh did not install it");
+    return found;
+  }
+
+  private static String find(String... names) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      for (String name : names) {
+        Path candidate = Path.of(dir, name);
+        if (Files.isExecutable(candidate)) {
+          return candidate.toString();
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Exit status and combined output of a finished program. */
+  public record Result(int status, String output) {}
+
+  /** Runs a program to completion (or fails the test after {@code timeout}). */
+  public static Result run(Map<String, String> env, Duration timeout, String... command) {
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      builder.environment().putAll(env);
+      Path out = Files.createTempFile("program", ".out");
+      builder.redirectOutput(out.toFile());
+      Process p = builder.start();
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError(String.join(" ", command) + " did not finish in " + timeout);
+      }
+      String output = Files.readString(out, StandardCharsets.UTF_8);
+      Files.delete(out);
+      return new Result(p.exitValue(), output);
+    } catch (IOException e) {
+      throw new AssertionError("cannot run " + String.join(" ", command) + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Starts a long-running program with its output in {@code log}; the caller stops it. */
+  public static Process start(Map<String, String> env, Path log, String... command) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(List.of(command)))
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+}

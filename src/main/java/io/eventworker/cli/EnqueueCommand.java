@@ -67,7 +67,7 @@ final class EnqueueCommand implements Callable<Integer> {
       long started = System.nanoTime();
       long stored;
       try (InputStream in = open(source.file);
-          Connection c = ConnectionPool.openDedicated(main.config())) {
+          Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
         stored = new EventFileLoader().load(c, in);
       }
       double seconds = (System.nanoTime() - started) / 1e9;
@@ -75,7 +75,7 @@ final class EnqueueCommand implements Callable<Integer> {
       return 0;
     }
     NewEvent event = NewEvent.of(source.one.type, source.one.user, source.one.data);
-    try (Connection c = ConnectionPool.openDedicated(main.config())) {
+    try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       long id = new EventRepository().insert(c, event);
       out.printf("stored 1 event (id %d)%n", id);
     }

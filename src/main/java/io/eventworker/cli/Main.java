@@ -2,10 +2,13 @@ package io.eventworker.cli;
 
 import io.eventworker.config.ConfigException;
 import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.DatabaseErrors;
 import io.eventworker.queue.InvalidInputException;
+import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,9 +71,12 @@ public final class Main implements Runnable {
         spec.commandLine(), "a command is required: run, migrate, enqueue or status");
   }
 
-  /** The settings, read and validated from this process's environment. */
+  /** The settings, read and validated from this process's environment; applies LOG_LEVEL. */
   WorkerConfig config() {
-    return WorkerConfig.fromEnvironment(env);
+    WorkerConfig config = WorkerConfig.fromEnvironment(env);
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(Level.toLevel(config.logLevel()));
+    return config;
   }
 
   private static String message(Exception e) {
@@ -84,11 +90,7 @@ public final class Main implements Runnable {
     if (e instanceof InvalidInputException) {
       return e.getMessage();
     }
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root == e ? e.toString() : e.getMessage() + " (" + root + ")";
+    return e.getCause() == null ? e.toString() : e.getMessage() + " (" + DatabaseErrors.rootMessage(e) + ")";
   }
 
   /** The version from the jar's manifest. */

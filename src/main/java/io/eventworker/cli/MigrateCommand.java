@@ -28,7 +28,7 @@ final class MigrateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     WorkerConfig config = main.config();
-    try (HikariDataSource dataSource = ConnectionPool.create(config, null, false)) {
+    try (HikariDataSource dataSource = ConnectionPool.create(config, null, ConnectionPool.Use.COMMAND)) {
       MigrateResult result = new Migrations(dataSource).migrate();
       String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
       if (result.migrationsExecuted == 0) {

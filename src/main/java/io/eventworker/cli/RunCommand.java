@@ -3,12 +3,13 @@ package io.eventworker.cli;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
+import io.eventworker.db.DatabaseErrors;
 import io.eventworker.db.Migrations;
-import io.eventworker.db.TransientErrors;
 import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
+import io.eventworker.metrics.ReadinessCheck;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.worker.Worker;
 import io.micrometer.core.instrument.Gauge;
@@ -20,7 +21,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.sql.Connection;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -63,15 +63,18 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
 
-    try (HikariDataSource dataSource = ConnectionPool.create(config, registry, true)) {
+    try (HikariDataSource dataSource = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON)) {
       Worker worker =
           new Worker(
               config,
               dataSource,
               handlers,
               new MicrometerWorkerMetrics(registry),
-              () -> ConnectionPool.openDedicated(config));
-      Supplier<String> readiness = () -> readiness(worker, dataSource);
+              () -> ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON));
+      Supplier<String> readiness =
+          new ReadinessCheck(
+              dataSource,
+              () -> worker.isRunning() ? null : stopRequested.getCount() == 0 ? "shutting down" : "starting");
       // The same check as /health/ready, for alerting: Prometheus cannot read HTTP status codes.
       Gauge.builder("eventworker.ready", () -> readiness.get() == null ? 1 : 0)
           .description("1 when the worker is running and its database answers, else 0")
@@ -119,11 +122,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         log.error("the database lacks migrations {}: run `event-worker migrate` first", pending);
         return false;
       } catch (RuntimeException e) {
-        if (!TransientErrors.isTransient(e)) {
+        if (!DatabaseErrors.isTransient(e)) {
           throw e;
         }
         if (!warned) {
-          log.warn("waiting for the database: {}", rootMessage(e));
+          log.warn("waiting for the database: {}", DatabaseErrors.rootMessage(e));
           warned = true;
         }
         stopRequested.await(waitMillis, TimeUnit.MILLISECONDS);
@@ -131,24 +134,5 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       }
     }
     return false;
-  }
-
-  private String readiness(Worker worker, HikariDataSource dataSource) {
-    if (!worker.isRunning()) {
-      return stopRequested.getCount() == 0 ? "shutting down" : "starting";
-    }
-    try (Connection c = dataSource.getConnection()) {
-      return c.isValid(1) ? null : "database did not answer within 1 s";
-    } catch (Exception e) {
-      return "database: " + rootMessage(e);
-    }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getMessage() == null ? root.toString() : root.getMessage();
   }
 }

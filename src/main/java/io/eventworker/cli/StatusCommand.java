@@ -42,7 +42,7 @@ final class StatusCommand implements Callable<Integer> {
     List<TypeStatusCount> counts;
     List<QueueDepth> depth;
     EventRepository repository = new EventRepository();
-    try (Connection c = ConnectionPool.openDedicated(main.config())) {
+    try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       c.setReadOnly(true);
       counts = repository.countByTypeAndStatus(c);
       depth = repository.queueDepth(c);

@@ -17,6 +17,10 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
   public static DatabaseUrl parse(String setting, String value) {
     String url = value.trim();
     if (url.startsWith("jdbc:postgresql:")) {
+      // Checked now: the driver's own error for a malformed URL quotes it, password and all.
+      if (org.postgresql.Driver.parseURL(url, null) == null) {
+        throw new ConfigException(setting, mask(url), "not a valid jdbc:postgresql: URL");
+      }
       return new DatabaseUrl(url, null, null);
     }
     if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
@@ -74,9 +78,22 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     return masked();
   }
 
-  /** Hides the password part of a URL given in any of the accepted forms. */
+  /**
+   * Hides the password of a URL given in any of the accepted forms, including malformed ones: a
+   * password may hold an unescaped '/' or '@', so everything between the user's ':' and the last
+   * '@' is hidden.
+   */
   public static String mask(String url) {
-    return url.replaceAll("(://[^:/@]*:)[^@/]*@", "$1***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+    String masked = url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    int scheme = masked.indexOf("://");
+    int at = masked.lastIndexOf('@');
+    if (scheme >= 0 && at > scheme) {
+      int colon = masked.indexOf(':', scheme + 3);
+      if (colon >= 0 && colon < at) {
+        masked = masked.substring(0, colon + 1) + "***" + masked.substring(at);
+      }
+    }
+    return masked;
   }
 
   private static String decode(String part) {

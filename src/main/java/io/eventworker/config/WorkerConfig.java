@@ -13,6 +13,8 @@ public record WorkerConfig(
     Duration poolIdleTimeout,
     Duration connectTimeout,
     Duration socketTimeout,
+    Duration statementTimeout,
+    String dbTimeZone,
     int workerThreads,
     int batchSize,
     Duration pollInterval,
@@ -24,7 +26,8 @@ public record WorkerConfig(
     String httpHost,
     int httpPort,
     Duration queueMetricsInterval,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    String logLevel) {
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
@@ -33,6 +36,8 @@ public record WorkerConfig(
   public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(15);
+  public static final String DEFAULT_DB_TIMEZONE = "UTC";
   public static final int DEFAULT_WORKER_THREADS = 4;
   public static final int DEFAULT_BATCH_SIZE = 100;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -46,6 +51,8 @@ public record WorkerConfig(
   public static final Duration DEFAULT_QUEUE_METRICS_INTERVAL = Duration.ofSeconds(5);
   // Orchestrators send SIGKILL 10 s after SIGTERM; finish well before.
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(8);
+  public static final String DEFAULT_LOG_LEVEL = "INFO";
+  private static final java.util.Set<String> LOG_LEVELS = java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private static final Duration MS = Duration.ofMillis(1);
   private static final Duration DAY = Duration.ofDays(1);
@@ -60,10 +67,13 @@ public record WorkerConfig(
         new WorkerConfig(
             database,
             s.integer("DB_POOL_SIZE", DEFAULT_POOL_SIZE, 2, 1000),
-            s.duration("DB_IDLE_TIMEOUT", DEFAULT_POOL_IDLE_TIMEOUT, Duration.ofSeconds(10), DAY),
-            s.duration(
-                "DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(250), Duration.ofMinutes(5)),
-            s.duration("DB_SOCKET_TIMEOUT", DEFAULT_SOCKET_TIMEOUT, Duration.ofSeconds(1), DAY),
+            // HikariCP retires every connection after 30 minutes; a longer idle timeout would be
+            // silently ignored.
+            s.duration("DB_IDLE_TIMEOUT", DEFAULT_POOL_IDLE_TIMEOUT, Duration.ofSeconds(10), Duration.ofMinutes(29)),
+            s.duration("DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+            s.duration("DB_SOCKET_TIMEOUT", DEFAULT_SOCKET_TIMEOUT, Duration.ofSeconds(2), DAY),
+            s.duration("DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(1), DAY),
+            timeZone(s.string("DB_TIMEZONE", DEFAULT_DB_TIMEZONE)),
             s.integer("WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, 256),
             s.integer("BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 10_000),
             s.duration("POLL_INTERVAL", DEFAULT_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1)),
@@ -72,12 +82,13 @@ public record WorkerConfig(
             s.duration("RETRY_BACKOFF_MAX", DEFAULT_RETRY_BACKOFF_MAX, MS, Duration.ofDays(30)),
             s.duration("DB_RETRY_BACKOFF", DEFAULT_DB_RETRY_BACKOFF, MS, Duration.ofMinutes(1)),
             s.duration("DB_RETRY_BACKOFF_MAX", DEFAULT_DB_RETRY_BACKOFF_MAX, MS, Duration.ofMinutes(10)),
-            s.string("HTTP_HOST", DEFAULT_HTTP_HOST),
+            httpHost(s.string("HTTP_HOST", DEFAULT_HTTP_HOST)),
             s.integer("HTTP_PORT", DEFAULT_HTTP_PORT, 0, 65_535),
             s.duration(
                 "QUEUE_METRICS_INTERVAL", DEFAULT_QUEUE_METRICS_INTERVAL, Duration.ofMillis(100), DAY),
             s.duration(
-                "SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)));
+                "SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)),
+            logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)));
     config.validate();
     return config;
   }
@@ -91,6 +102,12 @@ public record WorkerConfig(
           Integer.toString(workerThreads),
           "needs DB_POOL_SIZE of at least " + (workerThreads + 1) + " (it is " + poolSize + ")");
     }
+    // The server must cancel a blocked statement before the client stops waiting for it.
+    if (statementTimeout.compareTo(socketTimeout) >= 0) {
+      throw new ConfigException(
+          "DB_STATEMENT_TIMEOUT", Settings.format(statementTimeout), "must be shorter than DB_SOCKET_TIMEOUT ("
+              + Settings.format(socketTimeout) + ")");
+    }
     if (retryBackoff.compareTo(retryBackoffMax) > 0) {
       throw new ConfigException(
           "RETRY_BACKOFF", Settings.format(retryBackoff), "is longer than RETRY_BACKOFF_MAX");
@@ -101,6 +118,32 @@ public record WorkerConfig(
     }
   }
 
+  private static String timeZone(String zone) {
+    try {
+      java.time.ZoneId.of(zone);
+      return zone;
+    } catch (java.time.DateTimeException e) {
+      throw new ConfigException("DB_TIMEZONE", zone, "expected a time zone such as UTC or Europe/Berlin");
+    }
+  }
+
+  private static String httpHost(String host) {
+    try {
+      java.net.InetAddress.getByName(host);
+      return host;
+    } catch (java.net.UnknownHostException e) {
+      throw new ConfigException("HTTP_HOST", host, "expected an address of this machine, such as 0.0.0.0 or 127.0.0.1");
+    }
+  }
+
+  private static String logLevel(String level) {
+    String upper = level.toUpperCase(java.util.Locale.ROOT);
+    if (!LOG_LEVELS.contains(upper)) {
+      throw new ConfigException("LOG_LEVEL", level, "expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+    }
+    return upper;
+  }
+
   /** One line for the start-up log; the password never appears. */
   @Override
   public String toString() {
@@ -109,6 +152,8 @@ public record WorkerConfig(
         + " threads=" + workerThreads
         + " batch=" + batchSize
         + " poll=" + Settings.format(pollInterval)
+        + " statementTimeout=" + Settings.format(statementTimeout)
+        + " timeZone=" + dbTimeZone
         + " maxAttempts=" + maxAttempts
         + " retryBackoff=" + Settings.format(retryBackoff) + ".." + Settings.format(retryBackoffMax)
         + " dbRetryBackoff=" + Settings.format(dbRetryBackoff) + ".." + Settings.format(dbRetryBackoffMax)

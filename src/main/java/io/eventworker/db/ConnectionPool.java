@@ -8,23 +8,31 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 
 /** Builds the HikariCP pool and the single unpooled connections the worker needs. */
 public final class ConnectionPool {
 
+  /** Who the connections are for: the long-running daemon or a one-shot command. */
+  public enum Use {
+    /**
+     * {@code run}: starts while the database is down; every wait is bounded on both ends of the
+     * socket, so that a dead peer frees its locks and its thread.
+     */
+    DAEMON,
+    /** {@code migrate}, {@code enqueue}, {@code status}: fail fast, but let a long COPY finish. */
+    COMMAND
+  }
+
   private ConnectionPool() {}
 
   /**
    * A pool with the seed's settings. Connections start with auto-commit off: every unit of work is
    * an explicit transaction.
-   *
-   * @param waitForDatabase true for the daemon, which must start (and report not-ready) while the
-   *     database is still down; false for one-shot commands, which should fail at once.
    */
-  public static HikariDataSource create(
-      WorkerConfig config, MeterRegistry registry, boolean waitForDatabase) {
+  public static HikariDataSource create(WorkerConfig config, MeterRegistry registry, Use use) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("event-worker");
     hikari.setJdbcUrl(config.database().jdbcUrl());
@@ -38,17 +46,21 @@ public final class ConnectionPool {
     hikari.setConnectionTimeout(config.connectTimeout().toMillis());
     hikari.setValidationTimeout(Math.min(1000, config.connectTimeout().toMillis()));
     hikari.setAutoCommit(false);
-    hikari.setInitializationFailTimeout(waitForDatabase ? -1 : 1);
-    hikari.setDataSourceProperties(driverProperties(config));
+    hikari.setInitializationFailTimeout(use == Use.DAEMON ? -1 : 1);
+    hikari.setConnectionInitSql(timeZoneStatement(config));
+    hikari.setDataSourceProperties(driverProperties(config, use));
     if (registry != null) {
       hikari.setMetricRegistry(registry);
     }
     return new HikariDataSource(hikari);
   }
 
-  /** One connection outside the pool, for LISTEN, whose session state a pool would recycle. */
-  public static Connection openDedicated(WorkerConfig config) throws SQLException {
-    Properties props = driverProperties(config);
+  /**
+   * One auto-commit connection outside the pool: for LISTEN, whose session state a pool would
+   * recycle, and for one-shot commands.
+   */
+  public static Connection openDedicated(WorkerConfig config, Use use) throws SQLException {
+    Properties props = driverProperties(config, use);
     DatabaseUrl db = config.database();
     if (db.user() != null) {
       props.setProperty("user", db.user());
@@ -56,17 +68,45 @@ public final class ConnectionPool {
     if (db.password() != null) {
       props.setProperty("password", db.password());
     }
-    return DriverManager.getConnection(db.jdbcUrl(), props);
+    Connection c = DriverManager.getConnection(db.jdbcUrl(), props);
+    try (Statement s = c.createStatement()) {
+      s.execute(timeZoneStatement(config));
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
   }
 
-  private static Properties driverProperties(WorkerConfig config) {
+  /**
+   * The driver sends the JVM's time zone as the session's; the seed's columns are timestamps
+   * without time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how
+   * created_at is read. Pin it to DB_TIMEZONE, whatever zone the JVM runs in.
+   */
+  private static String timeZoneStatement(WorkerConfig config) {
+    return "SET TIME ZONE '" + config.dbTimeZone().replace("'", "''") + "'";
+  }
+
+  private static Properties driverProperties(WorkerConfig config, Use use) {
     Properties props = new Properties();
     props.setProperty("ApplicationName", "event-worker");
     props.setProperty("connectTimeout", Long.toString(seconds(config.connectTimeout())));
     props.setProperty("loginTimeout", Long.toString(seconds(config.connectTimeout())));
-    // A peer that vanishes without a FIN must not hang a thread forever.
-    props.setProperty("socketTimeout", Long.toString(seconds(config.socketTimeout())));
     props.setProperty("tcpKeepAlive", "true");
+    if (use == Use.DAEMON) {
+      // The client gives up on a silent socket after DB_SOCKET_TIMEOUT. The server must give up
+      // first, or a statement blocked on a lock keeps running, holding its batch's row locks,
+      // after the worker has moved on: statements end after DB_STATEMENT_TIMEOUT, a transaction
+      // left idle (its worker gone) after DB_SOCKET_TIMEOUT, and the server probes a silent
+      // client's socket instead of waiting for the operating system's two-hour keepalive.
+      props.setProperty("socketTimeout", Long.toString(seconds(config.socketTimeout())));
+      props.setProperty(
+          "options",
+          "-c statement_timeout=" + config.statementTimeout().toMillis()
+              + " -c idle_in_transaction_session_timeout=" + config.socketTimeout().toMillis()
+              + " -c client_connection_check_interval=5000"
+              + " -c tcp_keepalives_idle=15 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3");
+    }
     return props;
   }
 

@@ -5,7 +5,9 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 
 /**
  * The schema's versions, applied by Flyway: migration 1 is the seed's init.sql, later ones are the
@@ -16,7 +18,7 @@ public final class Migrations {
   private final Flyway flyway;
 
   public Migrations(DataSource dataSource) {
-    this.flyway =
+    FluentConfiguration config =
         Flyway.configure()
             .dataSource(dataSource)
             .locations("classpath:io/eventworker/db/migration")
@@ -26,8 +28,12 @@ public final class Migrations {
             .baselineOnMigrate(true)
             .baselineVersion("1")
             .baselineDescription("seed schema from database/init.sql")
-            .cleanDisabled(true)
-            .load();
+            .cleanDisabled(true);
+    // Flyway's default lock keeps a transaction open for the whole run, and CREATE INDEX
+    // CONCURRENTLY waits for every open transaction: it would wait for Flyway forever. A
+    // session-level lock serialises concurrent migrate runs just as well.
+    config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+    this.flyway = config.load();
   }
 
   /** Applies what is missing; running it again changes nothing. */

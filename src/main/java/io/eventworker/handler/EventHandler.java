@@ -7,7 +7,9 @@ package io.eventworker.handler;
  * <p>{@link #handle} runs inside the transaction that claimed the event and that marks it
  * processed, so its rows are written exactly once. It must only validate and add rows: no calls
  * to other systems, no sleeping. Throw {@link InvalidEventException} for a payload that can never
- * succeed; any other exception is retried with backoff, up to MAX_ATTEMPTS.
+ * succeed; anything else it throws (exceptions and errors alike) is retried with backoff, up to
+ * MAX_ATTEMPTS. One instance serves every worker thread at once: keep it stateless, or
+ * thread-safe.
  */
 public interface EventHandler {
 

@@ -24,7 +24,7 @@ public final class Handlers {
     Map<String, EventHandler> byType = new TreeMap<>();
     for (EventHandler handler : handlers) {
       String type = handler.eventType();
-      if (type == null || type.isBlank() || type.length() > 100) {
+      if (type == null || type.isBlank() || type.codePointCount(0, type.length()) > 100) {
         throw new IllegalStateException(
             handler.getClass().getName() + " names an event type that events.event_type cannot hold: '" + type + "'");
       }

@@ -19,15 +19,25 @@ public final class EventRepository {
 
   private static final int MAX_ERROR_LENGTH = 2000;
 
-  // Locks the batch it returns until commit; rows locked by other workers are skipped, not waited
-  // for. The predicate and order match idx_events_claim.
+  // Locks the rows it returns until commit; rows locked by other workers are skipped, not waited
+  // for. One type at a time: the predicate and order are a range of idx_events_claim.
   private static final String CLAIM =
       """
       SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts
       FROM events
-      WHERE status = 'pending' AND run_at <= now() AND event_type = ANY (?)
+      WHERE status = 'pending' AND event_type = ? AND run_at <= now()
       ORDER BY run_at, id
       LIMIT ?
+      FOR UPDATE SKIP LOCKED
+      """;
+
+  // Re-claims given events, to process them one by one after their batch failed at commit.
+  private static final String CLAIM_IDS =
+      """
+      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts
+      FROM events
+      WHERE id = ANY (?) AND status = 'pending'
+      ORDER BY run_at, id
       FOR UPDATE SKIP LOCKED
       """;
 
@@ -76,29 +86,41 @@ public final class EventRepository {
       GROUP BY status, event_type
       """;
 
-  /** Claims up to {@code limit} due pending events of the given types, oldest due first. */
-  public List<Event> claim(Connection c, String[] types, int limit) throws SQLException {
+  /** Claims up to {@code limit} due pending events of {@code type}, oldest due first. */
+  public List<Event> claim(Connection c, String type, int limit) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-      ps.setArray(1, c.createArrayOf("text", types));
+      ps.setString(1, type);
       ps.setInt(2, limit);
-      List<Event> events = new ArrayList<>(limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          int userId = rs.getInt(3);
-          Integer nullableUserId = rs.wasNull() ? null : userId;
-          OffsetDateTime created = rs.getObject(5, OffsetDateTime.class);
-          events.add(
-              new Event(
-                  rs.getLong(1),
-                  rs.getString(2),
-                  nullableUserId,
-                  rs.getString(4),
-                  created == null ? null : created.toInstant(),
-                  rs.getInt(6)));
-        }
-      }
-      return events;
+      return read(ps, limit);
     }
+  }
+
+  /** Claims the given events if they are still pending and nobody else holds them. */
+  public List<Event> claimIds(Connection c, List<Long> ids) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(CLAIM_IDS)) {
+      ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
+      return read(ps, ids.size());
+    }
+  }
+
+  private static List<Event> read(PreparedStatement claim, int expected) throws SQLException {
+    List<Event> events = new ArrayList<>(expected);
+    try (ResultSet rs = claim.executeQuery()) {
+      while (rs.next()) {
+        int userId = rs.getInt(3);
+        Integer nullableUserId = rs.wasNull() ? null : userId;
+        OffsetDateTime created = rs.getObject(5, OffsetDateTime.class);
+        events.add(
+            new Event(
+                rs.getLong(1),
+                rs.getString(2),
+                nullableUserId,
+                rs.getString(4),
+                created == null ? null : created.toInstant(),
+                rs.getInt(6)));
+      }
+    }
+    return events;
   }
 
   /** Marks events processed, now. */

@@ -1,8 +1,7 @@
 package io.eventworker.worker;
 
-import io.eventworker.db.TransientErrors;
+import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
-import io.eventworker.handler.EventHandler;
 import io.eventworker.handler.Handlers;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.metrics.WorkerMetrics;
@@ -16,9 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import org.postgresql.util.PSQLException;
-import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * One batch, one transaction: claim pending events with SKIP LOCKED, run their handlers, write the
  * rows, mark each event processed, retried or failed, commit. A crash at any instant leaves every
  * event either processed with its rows, or pending with nothing written.
+ *
+ * <p>Whose fault a failure is decides what happens. A handler that throws charges its event an
+ * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23) fail their event alone.
+ * Any other database error is the system's (a missing column, a revoked privilege, a timeout):
+ * the batch rolls back untouched, no attempt is charged, and the loop waits before trying again.
  */
 final class BatchProcessor {
 
@@ -40,6 +43,7 @@ final class BatchProcessor {
   private final RetryBackoff backoff;
   private final WorkerMetrics metrics;
   private final Clock clock;
+  private final AtomicInteger nextType = new AtomicInteger();
 
   BatchProcessor(
       DataSource dataSource,
@@ -70,96 +74,159 @@ final class BatchProcessor {
     }
   }
 
+  /** How a transaction claims its events. */
+  private interface Claim {
+    List<Event> from(Connection c) throws SQLException;
+  }
+
   /** Processes one batch; returns how many events it claimed (0 when none was due). */
   int processBatch() throws SQLException {
+    return process(this::claimRoundRobin);
+  }
+
+  /**
+   * Fills a batch type by type, starting with a different type each time: every handled type gets
+   * its turn, however large another type's backlog.
+   */
+  private List<Event> claimRoundRobin(Connection c) throws SQLException {
+    int first = Math.floorMod(nextType.getAndIncrement(), types.length);
+    List<Event> events = new ArrayList<>(batchSize);
+    for (int i = 0; i < types.length && events.size() < batchSize; i++) {
+      events.addAll(repository.claim(c, types[(first + i) % types.length], batchSize - events.size()));
+    }
+    return events;
+  }
+
+  private int process(Claim claim) throws SQLException {
     long started = System.nanoTime();
-    Result result;
+    List<Event> events = List.of();
+    Result result = null;
+    SQLException rejectedAtCommit = null;
     try (Connection c = dataSource.getConnection()) {
       try {
-        List<Event> events = repository.claim(c, types, batchSize);
+        events = claim.from(c);
         if (events.isEmpty()) {
           c.commit();
           return 0;
         }
-        result = process(c, events);
-        repository.markProcessed(c, result.processed().stream().map(Event::id).toList());
-        repository.recordFailures(
-            c,
-            result.failures().stream()
-                .map(f -> new Failure(f.event().id(), f.error(), f.retryDelayMillis()))
-                .toList());
-        c.commit();
-      } catch (SQLException | RuntimeException | Error e) {
+        result = handleAndWrite(c, events);
+        complete(c, result);
+      } catch (Throwable e) {
         rollbackQuietly(c, e);
-        throw e;
+        if (!(e instanceof SQLException sql) || events.isEmpty() || !DatabaseErrors.isCausedByData(sql)) {
+          throw e;
+        }
+        // Every write passed, so the data error came at commit (a deferred constraint): there is
+        // no telling which event caused it. Handled below, once this connection is back in the
+        // pool.
+        rejectedAtCommit = sql;
       }
+    }
+    if (rejectedAtCommit != null) {
+      return events.size() == 1 ? failAlone(events.get(0), rejectedAtCommit) : oneByOne(events);
     }
     report(result, System.nanoTime() - started);
     return result.size();
   }
 
-  private Result process(Connection c, List<Event> events) throws SQLException {
+  private Result handleAndWrite(Connection c, List<Event> events) throws SQLException {
     BatchRows rows = new BatchRows();
     List<Outcome> failures = new ArrayList<>();
     for (Event event : events) {
-      EventHandler handler = handlers.forType(event.type());
       long started = System.nanoTime();
       rows.begin();
       try {
-        handler.handle(event, rows);
+        handlers.forType(event.type()).handle(event, rows);
         rows.keep(event);
       } catch (InvalidEventException e) {
         rows.discard();
         failures.add(new Outcome(event, "invalid payload: " + e.getMessage(), -1));
-      } catch (RuntimeException | StackOverflowError e) {
+      } catch (Throwable e) {
+        // Whatever the handler throws is this event's doing, Errors included; only the JVM
+        // itself failing (out of memory) is not.
+        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+          throw e;
+        }
         rows.discard();
         failures.add(retryOrGiveUp(event, "handler error: " + e));
       }
       metrics.handlerRan(event.type(), System.nanoTime() - started);
     }
-    List<Event> processed = rows.events();
-    if (processed.isEmpty()) {
-      return new Result(processed, failures);
+    List<Event> written = new ArrayList<>(events.size());
+    writeIsolating(c, rows, rows.events(), written, failures);
+    return new Result(written, failures);
+  }
+
+  /**
+   * Writes the rows of {@code events} in one go; if the database rejects them as data, halves the
+   * set behind savepoints until the rejected events stand alone. A few subtransactions find one
+   * bad event among hundreds, rather than one per event.
+   */
+  private void writeIsolating(
+      Connection c, BatchRows rows, List<Event> events, List<Event> written, List<Outcome> failures)
+      throws SQLException {
+    if (events.isEmpty()) {
+      return;
     }
-    Savepoint beforeRows = c.setSavepoint();
+    Savepoint savepoint = c.setSavepoint();
     try {
-      rows.writeAll(c);
-      return new Result(processed, failures);
+      rows.write(c, events);
+      c.releaseSavepoint(savepoint);
+      written.addAll(events);
     } catch (SQLException e) {
-      if (TransientErrors.isTransient(e)) {
+      if (!DatabaseErrors.isCausedByData(e)) {
         throw e;
       }
-      // Some event's rows were rejected (a foreign key, a number out of range...). Find which by
-      // writing one event at a time; the others still succeed in this same transaction.
-      c.rollback(beforeRows);
-      log.debug("batch write rejected, isolating the event: {}", e.getMessage());
-      return new Result(writeOneByOne(c, rows, processed, failures), failures);
+      c.rollback(savepoint);
+      if (events.size() == 1) {
+        failures.add(new Outcome(events.get(0), "rejected by the database: " + DatabaseErrors.describe(e), -1));
+        return;
+      }
+      int half = events.size() / 2;
+      writeIsolating(c, rows, events.subList(0, half), written, failures);
+      writeIsolating(c, rows, events.subList(half, events.size()), written, failures);
     }
   }
 
-  private List<Event> writeOneByOne(
-      Connection c, BatchRows rows, List<Event> candidates, List<Outcome> failures)
-      throws SQLException {
-    List<Event> written = new ArrayList<>(candidates.size());
-    for (Event event : candidates) {
-      Savepoint savepoint = c.setSavepoint();
+  private void complete(Connection c, Result result) throws SQLException {
+    repository.markProcessed(c, result.processed().stream().map(Event::id).toList());
+    repository.recordFailures(
+        c,
+        result.failures().stream()
+            .map(f -> new Failure(f.event().id(), f.error(), f.retryDelayMillis()))
+            .toList());
+    c.commit();
+  }
+
+  /** After a batch failed at commit: each event in a transaction of its own. */
+  private int oneByOne(List<Event> events) throws SQLException {
+    log.warn("a batch of {} events was rejected at commit; processing them one by one", events.size());
+    int done = 0;
+    for (Event event : events) {
+      done += process(c -> repository.claimIds(c, List.of(event.id())));
+    }
+    return done;
+  }
+
+  /** A single event whose transaction the database refused at commit: it fails, on its own. */
+  private int failAlone(Event event, SQLException cause) throws SQLException {
+    Result result;
+    try (Connection c = dataSource.getConnection()) {
       try {
-        rows.writeOne(c, event);
-        c.releaseSavepoint(savepoint);
-        written.add(event);
-      } catch (SQLException e) {
-        if (TransientErrors.isTransient(e)) {
-          throw e;
+        List<Event> again = repository.claimIds(c, List.of(event.id()));
+        if (again.isEmpty()) {
+          c.commit();
+          return 0;
         }
-        c.rollback(savepoint);
-        String error = "rejected by the database: " + describe(e);
-        failures.add(
-            TransientErrors.isCausedByData(e)
-                ? new Outcome(event, error, -1)
-                : retryOrGiveUp(event, error));
+        result = new Result(List.of(), List.of(new Outcome(again.get(0), "rejected by the database: " + DatabaseErrors.describe(cause), -1)));
+        complete(c, result);
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c, e);
+        throw e;
       }
     }
-    return written;
+    report(result, 0);
+    return 1;
   }
 
   private Outcome retryOrGiveUp(Event event, String error) {
@@ -189,16 +256,6 @@ final class BatchProcessor {
       }
     }
     metrics.batchCompleted(result.size(), nanos);
-  }
-
-  /** The server's own words for an error, with its detail, without the driver's decoration. */
-  static String describe(SQLException e) {
-    if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
-      ServerErrorMessage m = p.getServerErrorMessage();
-      String detail = m.getDetail();
-      return m.getMessage() + (detail == null ? "" : " (" + detail + ")") + " [" + m.getSQLState() + "]";
-    }
-    return e.getMessage() + " [" + e.getSQLState() + "]";
   }
 
   private static void rollbackQuietly(Connection c, Throwable cause) {

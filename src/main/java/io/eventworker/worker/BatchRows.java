@@ -52,19 +52,18 @@ final class BatchRows implements Rows {
     current.clear();
   }
 
-  /** The events whose rows are kept, in claim order. */
+  /** The events whose handlers succeeded, in claim order. */
   List<Event> events() {
     return new ArrayList<>(kept.keySet());
   }
 
-  /** Writes every kept row: one statement per target table. */
-  void writeAll(Connection c) throws SQLException {
-    write(c, kept.values());
-  }
-
-  /** Writes the rows of one event, for the slow path that isolates a rejected event. */
-  void writeOne(Connection c, Event event) throws SQLException {
-    write(c, List.of(kept.getOrDefault(event, List.of())));
+  /** Writes the kept rows of {@code events}: one statement per target table. */
+  void write(Connection c, List<Event> events) throws SQLException {
+    List<List<Row>> rowsPerEvent = new ArrayList<>(events.size());
+    for (Event event : events) {
+      rowsPerEvent.add(kept.getOrDefault(event, List.of()));
+    }
+    write(c, rowsPerEvent);
   }
 
   private static void write(Connection c, Collection<List<Row>> rowsPerEvent) throws SQLException {

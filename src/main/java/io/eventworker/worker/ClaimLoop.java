@@ -1,6 +1,6 @@
 package io.eventworker.worker;
 
-import io.eventworker.db.TransientErrors;
+import io.eventworker.db.DatabaseErrors;
 import io.eventworker.metrics.WorkerMetrics;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
@@ -26,6 +26,9 @@ final class ClaimLoop implements Runnable {
   private final WorkerMetrics metrics;
   private final AtomicBoolean outage;
   private volatile boolean inBatch;
+  // The last error logged with its stack trace: a systemic error repeats every pause, and one
+  // trace of it is enough.
+  private String lastError;
 
   /**
    * @param outage shared by all loops, so that an outage is logged once when it starts and once
@@ -64,6 +67,10 @@ final class ClaimLoop implements Runnable {
           if (outage.compareAndSet(true, false)) {
             log.info("database reachable again, processing resumed");
           }
+          if (lastError != null && claimed > 0) {
+            log.info("batches succeed again after: {}", lastError);
+            lastError = null;
+          }
           if (claimed >= batchSize) {
             // More may be due: bring a waiting peer in, and go again at once.
             wakeup.signal();
@@ -100,14 +107,19 @@ final class ClaimLoop implements Runnable {
   }
 
   private void onError(Throwable t) {
-    if (TransientErrors.isTransient(t)) {
+    if (DatabaseErrors.isTransient(t)) {
       metrics.loopError("transient");
       if (outage.compareAndSet(false, true)) {
         log.warn("database unavailable, retrying every {} ms at most: {}", errorPause.toMillis(), t.toString());
       }
     } else {
       metrics.loopError("other");
-      log.error("worker loop error, pausing {} ms before the next batch", errorPause.toMillis(), t);
+      if (t.toString().equals(lastError)) {
+        log.error("worker loop error again, pausing {} ms: {}", errorPause.toMillis(), lastError);
+      } else {
+        lastError = t.toString();
+        log.error("worker loop error, pausing {} ms before the next batch", errorPause.toMillis(), t);
+      }
     }
   }
 }

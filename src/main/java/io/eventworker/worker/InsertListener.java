@@ -21,6 +21,7 @@ final class InsertListener implements Runnable {
   private static final int WAIT_MILLIS = 500;
   // A socket that stops answering shows no error until something is sent; probe when quiet.
   private static final long PROBE_AFTER_NANOS = Duration.ofSeconds(10).toNanos();
+  private static final long STABLE_NANOS = Duration.ofSeconds(30).toNanos();
 
   private final ConnectionFactory connections;
   private final Wakeup wakeup;
@@ -39,6 +40,7 @@ final class InsertListener implements Runnable {
     Duration backoff = backoffInitial;
     boolean lost = false;
     while (!wakeup.isStopped()) {
+      long connectedAt = System.nanoTime();
       try (Connection c = connections.open()) {
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
@@ -48,17 +50,25 @@ final class InsertListener implements Runnable {
           log.info("listening for new events again");
           lost = false;
         }
-        backoff = backoffInitial;
+        connectedAt = System.nanoTime();
         // Events inserted while nobody listened sent their notification to no one.
         wakeup.signalAll();
         listen(c);
-      } catch (SQLException | RuntimeException e) {
+      } catch (Throwable e) {
+        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+          throw (Error) e;
+        }
         if (wakeup.isStopped()) {
           return;
         }
         if (!lost) {
           log.warn("listener connection lost, polling every poll interval until it is back: {}", e.toString());
           lost = true;
+        }
+        // Back off from the start only after a connection that lasted: one that is cut right
+        // after LISTEN (a server that ends sessions at once) must not spin.
+        if (System.nanoTime() - connectedAt > STABLE_NANOS) {
+          backoff = backoffInitial;
         }
         try {
           if (!wakeup.pause(backoff)) {

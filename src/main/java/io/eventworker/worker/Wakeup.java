@@ -23,7 +23,9 @@ final class Wakeup {
     if (permits < maxPermits) {
       permits++;
     }
-    notify();
+    // notifyAll, not notify: a thread in pause() shares this monitor and would swallow the one
+    // wake-up meant for a thread in await(). Woken threads without a permit wait again.
+    notifyAll();
   }
 
   /** Lets every thread through at once, such as after the listener reconnects. */

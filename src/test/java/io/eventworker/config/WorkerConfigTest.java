@@ -34,7 +34,7 @@ class WorkerConfigTest {
                 Map.entry("DATABASE_URL", "postgresql://app:secret@db.internal:6543/events?sslmode=require"),
                 Map.entry("DB_POOL_SIZE", "20"),
                 Map.entry("DB_IDLE_TIMEOUT", "1m"),
-                Map.entry("DB_CONNECT_TIMEOUT", "500ms"),
+                Map.entry("DB_CONNECT_TIMEOUT", "3s"),
                 Map.entry("WORKER_THREADS", "8"),
                 Map.entry("BATCH_SIZE", "500"),
                 Map.entry("POLL_INTERVAL", "250ms"),
@@ -48,7 +48,7 @@ class WorkerConfigTest {
     assertEquals("secret", c.database().password());
     assertEquals(20, c.poolSize());
     assertEquals(Duration.ofMinutes(1), c.poolIdleTimeout());
-    assertEquals(Duration.ofMillis(500), c.connectTimeout());
+    assertEquals(Duration.ofSeconds(3), c.connectTimeout());
     assertEquals(8, c.workerThreads());
     assertEquals(500, c.batchSize());
     assertEquals(Duration.ofMillis(250), c.pollInterval());
@@ -93,6 +93,19 @@ class WorkerConfigTest {
   }
 
   @Test
+  void passwordsWithSlashesOrAtSignsAreHiddenInErrors() {
+    for (String url : new String[] {
+        "postgresql://user:pa/ss@host/db-missing-host-check:x", "postgresql://user:p@ss@h", "postgresql://user:pa/ss@host",
+        "jdbc:postgresql://127.0.0.1:notaport/db?user=u&password=TopSecret", "mysql://u:p/w@ss@h/d"}) {
+      ConfigException e = assertThrows(ConfigException.class,
+          () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", url)), url);
+      for (String secret : new String[] {"pa/ss", "p@ss", "TopSecret", "p/w@ss"}) {
+        assertFalse(e.getMessage().contains(secret), e.getMessage());
+      }
+    }
+  }
+
+  @Test
   void blankCountsAsUnset() {
     assertEquals(10, WorkerConfig.fromEnvironment(Map.of("DB_POOL_SIZE", "  ")).poolSize());
   }
@@ -118,6 +131,12 @@ class WorkerConfigTest {
         "RETRY_BACKOFF|2h|is longer than RETRY_BACKOFF_MAX",
         "HTTP_PORT|70000|expected a whole number from 0 to 65535",
         "HTTP_PORT|http|expected a whole number from 0 to 65535",
+        "HTTP_HOST|no-such-host.invalid|expected an address of this machine",
+        "LOG_LEVEL|verbose|expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF",
+        "DB_TIMEZONE|Mars/Olympus|expected a time zone",
+        "DB_STATEMENT_TIMEOUT|30s|must be shorter than DB_SOCKET_TIMEOUT (30s)",
+        "DB_IDLE_TIMEOUT|1h|expected a duration from 10s to 29m",
+        "DB_CONNECT_TIMEOUT|500ms|expected a duration from 1s to 5m",
       })
   void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
     ConfigException e =

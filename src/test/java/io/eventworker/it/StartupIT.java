@@ -27,6 +27,27 @@ class StartupIT {
   }
 
   @Test
+  void writesTimestampsInTheDatabaseTimeZoneWhateverZoneTheJvmRunsIn() throws Exception {
+    seeded.execute("SET TIME ZONE 'UTC'");
+    io.eventworker.testing.Jar.run(seeded.env(), "migrate");
+    // A producer in the server's zone (UTC), a worker JVM five hours behind it.
+    seeded.execute("INSERT INTO events (event_type, data) VALUES ('data_entry', '{\"key\":\"tz\"}')");
+    try (WorkerProcess worker = WorkerProcess.run("new-york",
+        seeded.env("JAVA_TOOL_OPTIONS", "-Duser.timezone=America/New_York"))) {
+      worker.awaitReady(Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (seeded.queryLong("SELECT count(*) FROM events WHERE status = 'processed'") == 0) {
+        assertTrue(System.nanoTime() < deadline, worker.output());
+        Thread.sleep(50);
+      }
+    }
+    assertEquals(1, seeded.queryLong(
+        "SELECT count(*) FROM events e, data_entries d WHERE d.key = 'tz'"
+            + " AND e.processed_at - e.created_at BETWEEN interval '0' AND interval '1 minute'"
+            + " AND d.created_at - e.created_at BETWEEN interval '0' AND interval '1 minute'"));
+  }
+
+  @Test
   void refusesADatabaseWithoutTheWorkersMigrations() throws Exception {
     WorkerProcess p = WorkerProcess.run("unmigrated", seeded.env());
     assertEquals(1, p.awaitExit(Duration.ofSeconds(30)));

@@ -16,8 +16,8 @@ public final class RunningWorker implements AutoCloseable {
   private final Worker worker;
 
   private RunningWorker(WorkerConfig config, Handlers handlers, WorkerMetrics metrics, MeterRegistry registry) {
-    this.pool = ConnectionPool.create(config, registry, false);
-    this.worker = new Worker(config, pool, handlers, metrics, () -> ConnectionPool.openDedicated(config));
+    this.pool = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON);
+    this.worker = new Worker(config, pool, handlers, metrics, () -> ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON));
     worker.start();
   }
 

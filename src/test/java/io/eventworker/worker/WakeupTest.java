@@ -28,6 +28,28 @@ class WakeupTest {
   }
 
   @Test
+  void aThreadPausingAfterAnErrorDoesNotSwallowTheSignal() throws Exception {
+    Wakeup wakeup = new Wakeup(2);
+    CompletableFuture<Boolean> pausing = CompletableFuture.supplyAsync(() -> {
+      try {
+        return wakeup.pause(Duration.ofSeconds(5));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> {
+      long started = System.nanoTime();
+      awaitQuietly(wakeup);
+      return System.nanoTime() - started;
+    });
+    Thread.sleep(200);
+    wakeup.signal();
+    assertTrue(waiting.get(5, TimeUnit.SECONDS) < TimeUnit.SECONDS.toNanos(2), "the waiting thread got the signal");
+    wakeup.stop();
+    assertFalse(pausing.get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
   void stopReleasesEveryWaiter() throws Exception {
     Wakeup wakeup = new Wakeup(2);
     CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> awaitQuietly(wakeup));

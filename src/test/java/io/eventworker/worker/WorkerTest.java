@@ -139,6 +139,83 @@ class WorkerTest {
   }
 
   @Test
+  void anErrorThrownByAHandlerIsChargedToItsEventAndDoesNotStallTheQueue() throws Exception {
+    EventHandler asserting = new EventHandler() {
+      @Override
+      public String eventType() {
+        return "asserting";
+      }
+
+      @Override
+      public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
+        if (event.data().path("boom").asBoolean()) {
+          throw new AssertionError("handler invariant broken");
+        }
+        rows.insert(FlakyHandler.ENTRY, "fine-" + event.id());
+      }
+    };
+    db.execute("INSERT INTO events (event_type, data) SELECT 'asserting', '{}' FROM generate_series(1, 150)");
+    db.execute("UPDATE events SET data = '{\"boom\":true}' WHERE id = 1");
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "1", "POLL_INTERVAL", "20ms", "MAX_ATTEMPTS", "2", "RETRY_BACKOFF", "50ms"),
+        Handlers.of(List.of(asserting)), WorkerMetrics.NONE)) {
+      awaitNothingPending();
+    }
+    assertEquals(149, db.queryLong("SELECT count(*) FROM data_entries"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = 1 AND status = 'failed' AND attempts = 2"
+        + " AND last_error = 'gave up after 2 attempts: handler error: java.lang.AssertionError: handler invariant broken'"));
+  }
+
+  @Test
+  void aDatabaseErrorThatIsNotAboutTheDataChargesNoAttemptAndClearsWhenFixed() throws Exception {
+    db.execute("INSERT INTO events (event_type, data) SELECT 'checked', '{\"n\":1}' FROM generate_series(1, 20)");
+    // The handler's table is missing (a handler deployed before its migration): 42P01.
+    Handlers handlers = Handlers.of(List.of(new CheckedHandler()));
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "2", "POLL_INTERVAL", "50ms", "MAX_ATTEMPTS", "2", "DB_RETRY_BACKOFF_MAX", "200ms"),
+        handlers, WorkerMetrics.NONE)) {
+      Thread.sleep(1500);
+      assertEquals(20, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND last_error IS NULL"),
+          "events untouched while the system is broken");
+      db.execute("CREATE TABLE checked (n int CHECK (n > 0))");
+      awaitNothingPending();
+    }
+    assertEquals(20, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(20, db.queryLong("SELECT count(*) FROM checked"));
+  }
+
+  @Test
+  void aBatchRejectedAtCommitIsRedoneOneEventAtATime() throws Exception {
+    // A deferred unique constraint is checked only at commit: the database cannot say which
+    // event's row broke it.
+    db.execute("CREATE TABLE uniq (k text UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+    db.execute("INSERT INTO uniq VALUES ('taken')");
+    EventHandler unique = new EventHandler() {
+      static final RowInsert UNIQ = RowInsert.into("uniq").column("k", "text").build();
+
+      @Override
+      public String eventType() {
+        return "unique";
+      }
+
+      @Override
+      public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
+        rows.insert(UNIQ, event.data().get("k").asText());
+      }
+    };
+    db.execute("INSERT INTO events (event_type, data) SELECT 'unique', jsonb_build_object('k', 'k' || g) FROM generate_series(1, 30) g");
+    db.execute("UPDATE events SET data = '{\"k\":\"taken\"}' WHERE id = 7");
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100"),
+        Handlers.of(List.of(unique)), WorkerMetrics.NONE)) {
+      awaitNothingPending();
+    }
+    assertEquals(29, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"));
+    assertEquals(30, db.queryLong("SELECT count(*) FROM uniq"), "the row that was there and one per processed event");
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = 7 AND status = 'failed'"
+        + " AND last_error LIKE 'rejected by the database: duplicate key value violates unique constraint%[23505]'"));
+  }
+
+  @Test
   void eventsWithoutAHandlerStayPendingAndDoNotBlockOthers() throws Exception {
     db.execute("INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('', '{}')");
     Fixtures.insertMixed(db, 10, 0);
@@ -146,6 +223,26 @@ class WorkerTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'") == 10);
     }
     assertEquals(2, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND event_type IN ('invoice', '')"));
+  }
+
+  @Test
+  void claimsDoNotReadABacklogOfTypesWithoutAHandler() throws Exception {
+    // Older than everything else and never claimable here: a full index scan would read them all
+    // on every claim.
+    db.execute("INSERT INTO events (event_type, data, run_at) SELECT 'other_team', '{}', now() - interval '1 day'"
+        + " FROM generate_series(1, 50000)");
+    Fixtures.insertMixed(db, 2_000, 0);
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "2", "BATCH_SIZE", "50"))) {
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'") == 2_000);
+    }
+    // The workers' sessions have ended, so their index statistics are flushed.
+    long read = 0;
+    for (int i = 0; i < 50 && read == 0; i++) {
+      Thread.sleep(100);
+      read = db.queryLong("SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes WHERE indexrelname = 'idx_events_claim'");
+    }
+    assertTrue(read > 0 && read < 20_000, "index entries read by about 40 claims over 2,000 events: " + read);
   }
 
   @Test

@@ -10,10 +10,6 @@ ALTER TABLE events
     -- When the event is next due: its insert time, then pushed back by each retry's backoff.
     ADD COLUMN IF NOT EXISTS run_at timestamptz NOT NULL DEFAULT now();
 
--- Claiming reads only pending rows, in due order: its cost does not grow with the number of
--- processed or failed rows that stay in the table.
-CREATE INDEX IF NOT EXISTS idx_events_claim ON events (run_at, id) WHERE status = 'pending';
-
 -- Wakes listening workers when events arrive. Statement-level, so a bulk insert or COPY sends
 -- one notification rather than one per row; PostgreSQL also folds identical notifications of one
 -- transaction into one.

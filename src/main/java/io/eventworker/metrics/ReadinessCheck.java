@@ -1,0 +1,55 @@
+package io.eventworker.metrics;
+
+import io.eventworker.db.DatabaseErrors;
+import java.sql.Connection;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+
+/**
+ * Whether the worker can do its work: its loop runs and its database answers. The answer is kept
+ * for a second, so that health probes and metric scrapes together cost at most one query a
+ * second, and a scrape never queues behind a probe for long.
+ */
+public final class ReadinessCheck implements Supplier<String> {
+
+  private static final long MAX_AGE_NANOS = 1_000_000_000L;
+
+  private final DataSource dataSource;
+  private final Supplier<String> workerState;
+  private String answer;
+  private long answeredAt;
+  private boolean answered;
+
+  /**
+   * @param workerState null while the worker loop runs, otherwise why it does not ("starting",
+   *     "shutting down")
+   */
+  public ReadinessCheck(DataSource dataSource, Supplier<String> workerState) {
+    this.dataSource = dataSource;
+    this.workerState = workerState;
+  }
+
+  /** Null when ready, otherwise the reason it is not. */
+  @Override
+  public synchronized String get() {
+    long now = System.nanoTime();
+    if (!answered || now - answeredAt > MAX_AGE_NANOS) {
+      answer = check();
+      answeredAt = System.nanoTime();
+      answered = true;
+    }
+    return answer;
+  }
+
+  private String check() {
+    String state = workerState.get();
+    if (state != null) {
+      return state;
+    }
+    try (Connection c = dataSource.getConnection()) {
+      return c.isValid(1) ? null : "database did not answer within 1 s";
+    } catch (Exception e) {
+      return "database: " + DatabaseErrors.rootMessage(e);
+    }
+  }
+}

@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
       MigrateCommand.class,
       EnqueueCommand.class,
       StatusCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -68,7 +69,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: run, migrate, enqueue or status");
+        spec.commandLine(), "a command is required: run, migrate, enqueue, status or bench");
   }
 
   /** The settings, read and validated from this process's environment; applies LOG_LEVEL. */

@@ -62,6 +62,27 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     return new DatabaseUrl(jdbc.toString(), user, password);
   }
 
+  /** The same server and credentials, database {@code name}. */
+  public DatabaseUrl withDatabase(String name) {
+    int[] path = pathBounds();
+    return new DatabaseUrl(
+        jdbcUrl.substring(0, path[0]) + "/" + name + jdbcUrl.substring(path[1]), user, password);
+  }
+
+  /** The database's name, from the URL's path. */
+  public String databaseName() {
+    int[] path = pathBounds();
+    return path[0] == path[1] ? "" : jdbcUrl.substring(path[0] + 1, path[1]);
+  }
+
+  /** Where the path ("/name") starts and ends in the JDBC URL; equal when there is none. */
+  private int[] pathBounds() {
+    int hosts = jdbcUrl.indexOf("//") + 2;
+    int end = jdbcUrl.indexOf('?', hosts) < 0 ? jdbcUrl.length() : jdbcUrl.indexOf('?', hosts);
+    int slash = jdbcUrl.indexOf('/', hosts);
+    return new int[] {slash < 0 || slash > end ? end : slash, end};
+  }
+
   /** The same location with {@code password} in place of the URL's own, if one is given. */
   public DatabaseUrl withPassword(String newPassword) {
     return newPassword == null ? this : new DatabaseUrl(jdbcUrl, user, newPassword);

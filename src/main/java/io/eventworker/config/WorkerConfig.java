@@ -144,6 +144,14 @@ public record WorkerConfig(
     return upper;
   }
 
+  /** The same settings for another database. */
+  public WorkerConfig withDatabase(DatabaseUrl other) {
+    return new WorkerConfig(
+        other, poolSize, poolIdleTimeout, connectTimeout, socketTimeout, statementTimeout, dbTimeZone,
+        workerThreads, batchSize, pollInterval, maxAttempts, retryBackoff, retryBackoffMax, dbRetryBackoff,
+        dbRetryBackoffMax, httpHost, httpPort, queueMetricsInterval, shutdownTimeout, logLevel);
+  }
+
   /** One line for the start-up log; the password never appears. */
   @Override
   public String toString() {

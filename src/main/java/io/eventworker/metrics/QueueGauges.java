@@ -19,13 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Queue depth (pending and failed, by type) and the oldest pending event's age, as gauges. One
- * query every interval on a background thread feeds them, so a scrape never touches the database.
+ * Queue depth (pending and failed, by type), the oldest pending event's age and the events
+ * table's health, as gauges. Two queries every interval on a background thread feed them, so a
+ * scrape never touches the database.
  */
 public final class QueueGauges implements AutoCloseable {
 
   static final String DEPTH = "eventworker.queue.depth";
   static final String OLDEST_PENDING_AGE = "eventworker.queue.oldest.pending.age";
+  static final String TABLE_ROWS = "eventworker.events.table.rows";
+  static final String OLDEST_TRANSACTION_AGE = "eventworker.oldest.transaction.age";
 
   private static final Logger log = LoggerFactory.getLogger(QueueGauges.class);
 
@@ -35,6 +38,9 @@ public final class QueueGauges implements AutoCloseable {
   // Micrometer holds gauges' values weakly: these maps are the strong references.
   private final Map<List<String>, GaugeValue> depth = new ConcurrentHashMap<>();
   private final Map<String, GaugeValue> oldestAge = new ConcurrentHashMap<>();
+  private final GaugeValue liveRows = new GaugeValue();
+  private final GaugeValue deadRows = new GaugeValue();
+  private final GaugeValue oldestTransaction = new GaugeValue();
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -48,6 +54,19 @@ public final class QueueGauges implements AutoCloseable {
     this.registry = registry;
     this.dataSource = dataSource;
     this.repository = repository;
+    // Bloat coming: dead row versions pile up while a long transaction keeps vacuum away.
+    Gauge.builder(TABLE_ROWS, liveRows, GaugeValue::get)
+        .description("Row versions in the events table, live or dead (waiting for vacuum)")
+        .tag("state", "live")
+        .register(registry);
+    Gauge.builder(TABLE_ROWS, deadRows, GaugeValue::get)
+        .description("Row versions in the events table, live or dead (waiting for vacuum)")
+        .tag("state", "dead")
+        .register(registry);
+    Gauge.builder(OLDEST_TRANSACTION_AGE, oldestTransaction, GaugeValue::get)
+        .description("Age of the oldest open transaction in the database; vacuum cannot clean behind it")
+        .baseUnit("seconds")
+        .register(registry);
   }
 
   public void start(Duration interval) {
@@ -57,9 +76,11 @@ public final class QueueGauges implements AutoCloseable {
   /** Reads the queue once and updates every gauge; failures keep the last values. */
   public void refresh() {
     List<QueueDepth> rows;
+    EventRepository.TableHealth health;
     try (Connection c = dataSource.getConnection()) {
       try {
         rows = repository.queueDepth(c);
+        health = repository.tableHealth(c);
       } finally {
         c.rollback();
       }
@@ -71,6 +92,9 @@ public final class QueueGauges implements AutoCloseable {
       return;
     }
     failing = false;
+    liveRows.set(health.liveTuples());
+    deadRows.set(health.deadTuples());
+    oldestTransaction.set(health.oldestTransactionAgeSeconds());
     Set<List<String>> seen = new HashSet<>();
     Set<String> seenPending = new HashSet<>();
     for (QueueDepth row : rows) {

@@ -1,7 +1,5 @@
 package io.eventworker.queue;
 
-import com.fasterxml.jackson.core.JacksonException;
-import io.eventworker.handler.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -92,9 +90,7 @@ public final class EventFileLoader {
 
   private static NewEvent parse(String line, int lineNumber) throws InvalidInputException {
     try {
-      return NewEvent.fromJson(Json.MAPPER.readTree(line));
-    } catch (JacksonException e) {
-      throw new InvalidInputException("line " + lineNumber + ": not valid JSON: " + e.getOriginalMessage());
+      return NewEvent.parseLine(line);
     } catch (InvalidInputException e) {
       throw new InvalidInputException("line " + lineNumber + ": " + e.getMessage());
     }

@@ -1,6 +1,8 @@
 package io.eventworker.queue;
 
 import io.eventworker.handler.Event;
+import io.eventworker.handler.RowBatch;
+import io.eventworker.handler.RowInsert;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,6 +12,8 @@ import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Every statement the worker runs on {@code events}. Callers own the transaction. */
 public final class EventRepository {
@@ -19,11 +23,14 @@ public final class EventRepository {
 
   private static final int MAX_ERROR_LENGTH = 2000;
 
+  // The statements that write a batch's rows and mark it processed, by the tables written.
+  private final Map<List<RowInsert>, String> combined = new ConcurrentHashMap<>();
+
   // Locks the rows it returns until commit; rows locked by other workers are skipped, not waited
   // for. One type at a time: the predicate and order are a range of idx_events_claim.
   private static final String CLAIM =
       """
-      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts
+      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts, run_at
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now()
       ORDER BY run_at, id
@@ -31,10 +38,22 @@ public final class EventRepository {
       FOR UPDATE SKIP LOCKED
       """;
 
-  // Re-claims given events, to process them one by one after their batch failed at commit.
+  // Past the last claim: skips the index entries of events already processed, which stay until
+  // vacuum removes them (and while a long transaction holds its snapshot, vacuum cannot).
+  private static final String CLAIM_AFTER =
+      """
+      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts, run_at
+      FROM events
+      WHERE status = 'pending' AND event_type = ? AND run_at <= now() AND (run_at, id) > (?, ?)
+      ORDER BY run_at, id
+      LIMIT ?
+      FOR UPDATE SKIP LOCKED
+      """;
+
+  // Re-claims given events, to process them again after their batch was rejected.
   private static final String CLAIM_IDS =
       """
-      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts
+      SELECT id, event_type, user_id, data, created_at::timestamptz AS created_at, attempts, run_at
       FROM events
       WHERE id = ANY (?) AND status = 'pending'
       ORDER BY run_at, id
@@ -76,21 +95,45 @@ public final class EventRepository {
       ORDER BY event_type, status
       """;
 
-  // Both scans stay within pending and failed rows, however many processed ones there are.
+  // Two scans of partial indexes (idx_events_claim, idx_events_failed): the cost follows the
+  // pending and failed rows, however many processed ones there are.
   private static final String QUEUE_DEPTH =
       """
-      SELECT status, event_type, count(*) AS events,
+      SELECT 'pending' AS status, event_type, count(*) AS events,
              extract(epoch FROM LOCALTIMESTAMP - min(created_at))::float8 AS oldest_age
-      FROM events
-      WHERE status IN ('pending', 'failed')
-      GROUP BY status, event_type
+      FROM events WHERE status = 'pending' GROUP BY event_type
+      UNION ALL
+      SELECT 'failed', event_type, count(*), NULL
+      FROM events WHERE status = 'failed' GROUP BY event_type
       """;
 
-  /** Claims up to {@code limit} due pending events of {@code type}, oldest due first. */
-  public List<Event> claim(Connection c, String type, int limit) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-      ps.setString(1, type);
-      ps.setInt(2, limit);
+  // What decides the table's health: dead row versions waiting for vacuum, and the open
+  // transaction that keeps vacuum from removing them (migration 5).
+  private static final String TABLE_HEALTH =
+      """
+      SELECT n_live_tup, n_dead_tup, event_worker_oldest_transaction_age()
+      FROM pg_stat_user_tables WHERE relid = 'events'::regclass
+      """;
+
+  /** A place in the claim order of one type. */
+  public record Position(OffsetDateTime runAt, long id) {}
+
+  /** Claimed events and the position of the last one (null when none). */
+  public record Claimed(List<Event> events, Position last) {}
+
+  /**
+   * Claims up to {@code limit} due pending events of {@code type}, oldest due first; only those
+   * past {@code after} unless it is null.
+   */
+  public Claimed claim(Connection c, String type, int limit, Position after) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(after == null ? CLAIM : CLAIM_AFTER)) {
+      int i = 1;
+      ps.setString(i++, type);
+      if (after != null) {
+        ps.setObject(i++, after.runAt());
+        ps.setLong(i++, after.id());
+      }
+      ps.setInt(i, limit);
       return read(ps, limit);
     }
   }
@@ -99,14 +142,16 @@ public final class EventRepository {
   public List<Event> claimIds(Connection c, List<Long> ids) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM_IDS)) {
       ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
-      return read(ps, ids.size());
+      return read(ps, ids.size()).events();
     }
   }
 
-  private static List<Event> read(PreparedStatement claim, int expected) throws SQLException {
+  private static Claimed read(PreparedStatement claim, int expected) throws SQLException {
     List<Event> events = new ArrayList<>(expected);
+    Position last = null;
     try (ResultSet rs = claim.executeQuery()) {
       while (rs.next()) {
+        last = new Position(rs.getObject(7, OffsetDateTime.class), rs.getLong(1));
         int userId = rs.getInt(3);
         Integer nullableUserId = rs.wasNull() ? null : userId;
         OffsetDateTime created = rs.getObject(5, OffsetDateTime.class);
@@ -120,18 +165,39 @@ public final class EventRepository {
                 rs.getInt(6)));
       }
     }
-    return events;
+    return new Claimed(events, last);
   }
 
-  /** Marks events processed, now. */
-  public void markProcessed(Connection c, List<Long> ids) throws SQLException {
+  /**
+   * Writes {@code rows} and marks events processed, now, in one statement (the inserts are
+   * data-modifying WITH clauses of the UPDATE): one round trip completes a batch.
+   */
+  public void markProcessed(Connection c, List<Long> ids, List<RowBatch> rows) throws SQLException {
     if (ids.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps = c.prepareStatement(MARK_PROCESSED)) {
-      ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
+    try (PreparedStatement ps = c.prepareStatement(markProcessedWith(rows))) {
+      int next = 1;
+      for (RowBatch batch : rows) {
+        next = batch.bind(ps, next);
+      }
+      ps.setArray(next, c.createArrayOf("int8", ids.toArray()));
       ps.executeUpdate();
     }
+  }
+
+  private String markProcessedWith(List<RowBatch> rows) {
+    if (rows.isEmpty()) {
+      return MARK_PROCESSED;
+    }
+    List<RowInsert> targets = rows.stream().map(RowBatch::target).toList();
+    return combined.computeIfAbsent(targets, t -> {
+      StringBuilder sql = new StringBuilder("WITH ");
+      for (int i = 0; i < t.size(); i++) {
+        sql.append(i == 0 ? "" : ",\n     ").append("rows_").append(i).append(" AS (").append(t.get(i).sql()).append(")");
+      }
+      return sql.append('\n').append(MARK_PROCESSED).toString();
+    });
   }
 
   /** Records failed attempts: each event is retried later or marked failed, with its error. */
@@ -203,6 +269,14 @@ public final class EventRepository {
     return depth;
   }
 
+  /** Live and dead row versions of events, and the age of the oldest open transaction. */
+  public TableHealth tableHealth(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(TABLE_HEALTH);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? new TableHealth(rs.getLong(1), rs.getLong(2), rs.getDouble(3)) : new TableHealth(0, 0, 0);
+    }
+  }
+
   /** Keeps an error storable: PostgreSQL text cannot hold NUL, and a page of text is enough. */
   static String printable(String error) {
     String text = error == null ? "unknown error" : error.replace('\0', ' ');
@@ -214,6 +288,9 @@ public final class EventRepository {
 
   /** One row of the {@code status} table. */
   public record TypeStatusCount(String eventType, String status, long count) {}
+
+  /** The state of the events table that vacuum is responsible for. */
+  public record TableHealth(long liveTuples, long deadTuples, double oldestTransactionAgeSeconds) {}
 
   /** Events of one status and type, and how long the oldest has waited. */
   public record QueueDepth(String status, String eventType, long count, double oldestAgeSeconds) {}

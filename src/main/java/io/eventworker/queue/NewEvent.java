@@ -1,66 +1,102 @@
 package io.eventworker.queue;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.eventworker.handler.Json;
-import java.util.Iterator;
-import java.util.Set;
+import java.io.IOException;
 
-/** An event a producer command is about to insert, checked against what {@code events} accepts. */
+/**
+ * An event a producer command is about to insert, checked against what {@code events} accepts.
+ * The payload is kept as the producer wrote it: PostgreSQL parses it into jsonb.
+ */
 public record NewEvent(String eventType, Integer userId, String data) {
 
   private static final int MAX_TYPE_LENGTH = 100;
-  private static final Set<String> FIELDS = Set.of("event_type", "user_id", "data");
 
   /** From the command line's {@code --type}, {@code --user} and {@code --data}. */
   public static NewEvent of(String eventType, Integer userId, String dataJson) throws InvalidInputException {
-    JsonNode data;
-    try {
-      data = Json.MAPPER.readTree(dataJson);
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(dataJson)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidInputException("'data' must be a JSON object");
+      }
+      p.skipChildren();
+      if (p.nextToken() != null) {
+        throw new InvalidInputException("--data must be one JSON object");
+      }
     } catch (JacksonException e) {
       throw new InvalidInputException("--data is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new InvalidInputException("--data cannot be read: " + e.getMessage());
     }
-    return validated(eventType, userId, data);
+    return validated(eventType, userId, dataJson.strip());
   }
 
-  /** From one NDJSON line {@code {"event_type": ..., "user_id": ..., "data": {...}}}. */
-  public static NewEvent fromJson(JsonNode line) throws InvalidInputException {
-    if (line == null || !line.isObject()) {
-      throw new InvalidInputException("expected a JSON object");
-    }
-    for (Iterator<String> names = line.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw new InvalidInputException("unknown field '" + name + "' (expected event_type, user_id, data)");
+  /**
+   * From one NDJSON line {@code {"event_type": ..., "user_id": ..., "data": {...}}}, read as a
+   * stream: the payload's text is cut from the line as it stands, never parsed into a tree and
+   * written out again.
+   */
+  public static NewEvent parseLine(String line) throws InvalidInputException {
+    String type = null;
+    boolean typeSeen = false;
+    Integer userId = null;
+    String data = null;
+    try (JsonParser p = Json.MAPPER.getFactory().createParser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidInputException("expected a JSON object");
       }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (field) {
+          case "event_type" -> {
+            typeSeen = true;
+            type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+          }
+          case "user_id" -> {
+            if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+              userId = p.getIntValue();
+            } else if (value != JsonToken.VALUE_NULL) {
+              throw new InvalidInputException("'user_id' must be an integer or null");
+            }
+          }
+          case "data" -> {
+            if (value != JsonToken.START_OBJECT) {
+              throw new InvalidInputException("'data' must be a JSON object");
+            }
+            int start = (int) p.currentTokenLocation().getCharOffset();
+            p.skipChildren();
+            data = line.substring(start, (int) p.currentLocation().getCharOffset());
+          }
+          default -> throw new InvalidInputException(
+              "unknown field '" + field + "' (expected event_type, user_id, data)");
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new InvalidInputException("expected one JSON object on the line, found more after it");
+      }
+    } catch (JacksonException e) {
+      throw new InvalidInputException("not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot be read: " + e.getMessage());
     }
-    JsonNode type = line.get("event_type");
-    if (type == null || !type.isTextual()) {
+    if (!typeSeen || type == null) {
       throw new InvalidInputException("'event_type' must be a non-empty string");
     }
-    JsonNode user = line.get("user_id");
-    Integer userId = null;
-    if (user != null && !user.isNull()) {
-      if (!user.isIntegralNumber() || !user.canConvertToInt()) {
-        throw new InvalidInputException("'user_id' must be an integer or null");
-      }
-      userId = user.intValue();
+    if (data == null) {
+      throw new InvalidInputException("'data' must be a JSON object");
     }
-    return validated(type.textValue(), userId, line.get("data"));
+    return validated(type, userId, data);
   }
 
-  private static NewEvent validated(String eventType, Integer userId, JsonNode data)
-      throws InvalidInputException {
+  private static NewEvent validated(String eventType, Integer userId, String json) throws InvalidInputException {
     if (eventType == null || eventType.isBlank()) {
       throw new InvalidInputException("'event_type' must be a non-empty string");
     }
     if (eventType.codePointCount(0, eventType.length()) > MAX_TYPE_LENGTH) {
       throw new InvalidInputException("'event_type' is longer than " + MAX_TYPE_LENGTH + " characters");
     }
-    if (data == null || !data.isObject()) {
-      throw new InvalidInputException("'data' must be a JSON object");
-    }
-    String json = data.toString();
     String problem = unstorable(json, true);
     if (problem != null) {
       throw new InvalidInputException("'data' contains " + problem + ", which PostgreSQL cannot store");

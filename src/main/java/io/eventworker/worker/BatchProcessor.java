@@ -6,6 +6,7 @@ import io.eventworker.handler.Handlers;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.EventRepository.Failure;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class BatchProcessor {
 
   private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
+  // How long an event passed over by the claim cursor (see ClaimCursors) may wait at most.
+  private static final long RESCAN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
   private final DataSource dataSource;
   private final EventRepository repository;
@@ -44,6 +47,7 @@ final class BatchProcessor {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final AtomicInteger nextType = new AtomicInteger();
+  private final ClaimCursors cursors = new ClaimCursors(RESCAN_NANOS, System::nanoTime);
 
   BatchProcessor(
       DataSource dataSource,
@@ -81,7 +85,7 @@ final class BatchProcessor {
 
   /** Processes one batch; returns how many events it claimed (0 when none was due). */
   int processBatch() throws SQLException {
-    return process(this::claimRoundRobin);
+    return process(this::claimRoundRobin, false);
   }
 
   /**
@@ -92,16 +96,23 @@ final class BatchProcessor {
     int first = Math.floorMod(nextType.getAndIncrement(), types.length);
     List<Event> events = new ArrayList<>(batchSize);
     for (int i = 0; i < types.length && events.size() < batchSize; i++) {
-      events.addAll(repository.claim(c, types[(first + i) % types.length], batchSize - events.size()));
+      String type = types[(first + i) % types.length];
+      Claimed claimed = repository.claim(c, type, batchSize - events.size(), cursors.start(type));
+      events.addAll(claimed.events());
+      cursors.advance(type, claimed.last());
     }
     return events;
   }
 
-  private int process(Claim claim) throws SQLException {
+  /**
+   * Claims, handles, writes and commits one batch. {@code isolating}: the batch was rejected once
+   * already, so its rows go in halves behind savepoints to find the events at fault.
+   */
+  private int process(Claim claim, boolean isolating) throws SQLException {
     long started = System.nanoTime();
     List<Event> events = List.of();
     Result result = null;
-    SQLException rejectedAtCommit = null;
+    SQLException rejected = null;
     try (Connection c = dataSource.getConnection()) {
       try {
         events = claim.from(c);
@@ -109,29 +120,47 @@ final class BatchProcessor {
           c.commit();
           return 0;
         }
-        result = handleAndWrite(c, events);
-        complete(c, result);
+        BatchRows rows = new BatchRows();
+        List<Outcome> failures = new ArrayList<>();
+        List<Event> handled = handle(events, rows, failures);
+        if (isolating) {
+          List<Event> written = new ArrayList<>(handled.size());
+          writeIsolating(c, rows, handled, written, failures);
+          result = new Result(written, failures);
+          repository.markProcessed(c, ids(written), List.of());
+        } else {
+          // The fast path: one statement writes every row and marks the batch processed.
+          result = new Result(handled, failures);
+          repository.markProcessed(c, ids(handled), rows.batches(handled));
+        }
+        repository.recordFailures(
+            c,
+            failures.stream().map(f -> new Failure(f.event().id(), f.error(), f.retryDelayMillis())).toList());
+        c.commit();
       } catch (Throwable e) {
         rollbackQuietly(c, e);
         if (!(e instanceof SQLException sql) || events.isEmpty() || !DatabaseErrors.isCausedByData(sql)) {
           throw e;
         }
-        // Every write passed, so the data error came at commit (a deferred constraint): there is
-        // no telling which event caused it. Handled below, once this connection is back in the
-        // pool.
-        rejectedAtCommit = sql;
+        rejected = sql;
       }
     }
-    if (rejectedAtCommit != null) {
-      return events.size() == 1 ? failAlone(events.get(0), rejectedAtCommit) : oneByOne(events);
+    if (rejected != null) {
+      // Handled here, once this connection is back in the pool.
+      List<Long> ids = ids(events);
+      if (!isolating) {
+        return process(c -> repository.claimIds(c, ids), true);
+      }
+      // Every write passed on its own, so the data error came at commit (a deferred constraint):
+      // no telling which event caused it.
+      return events.size() == 1 ? failAlone(events.get(0), rejected) : oneByOne(events);
     }
     report(result, System.nanoTime() - started);
     return result.size();
   }
 
-  private Result handleAndWrite(Connection c, List<Event> events) throws SQLException {
-    BatchRows rows = new BatchRows();
-    List<Outcome> failures = new ArrayList<>();
+  /** Runs the handlers; returns the events that succeeded, adding the others to {@code failures}. */
+  private List<Event> handle(List<Event> events, BatchRows rows, List<Outcome> failures) {
     for (Event event : events) {
       long started = System.nanoTime();
       rows.begin();
@@ -152,15 +181,13 @@ final class BatchProcessor {
       }
       metrics.handlerRan(event.type(), System.nanoTime() - started);
     }
-    List<Event> written = new ArrayList<>(events.size());
-    writeIsolating(c, rows, rows.events(), written, failures);
-    return new Result(written, failures);
+    return rows.events();
   }
 
   /**
-   * Writes the rows of {@code events} in one go; if the database rejects them as data, halves the
-   * set behind savepoints until the rejected events stand alone. A few subtransactions find one
-   * bad event among hundreds, rather than one per event.
+   * Writes the rows of {@code events}; if the database rejects them as data, halves the set
+   * behind savepoints until the rejected events stand alone. A few subtransactions find one bad
+   * event among hundreds, rather than one per event.
    */
   private void writeIsolating(
       Connection c, BatchRows rows, List<Event> events, List<Event> written, List<Outcome> failures)
@@ -170,7 +197,7 @@ final class BatchProcessor {
     }
     Savepoint savepoint = c.setSavepoint();
     try {
-      rows.write(c, events);
+      rows.insert(c, events);
       c.releaseSavepoint(savepoint);
       written.addAll(events);
     } catch (SQLException e) {
@@ -188,14 +215,8 @@ final class BatchProcessor {
     }
   }
 
-  private void complete(Connection c, Result result) throws SQLException {
-    repository.markProcessed(c, result.processed().stream().map(Event::id).toList());
-    repository.recordFailures(
-        c,
-        result.failures().stream()
-            .map(f -> new Failure(f.event().id(), f.error(), f.retryDelayMillis()))
-            .toList());
-    c.commit();
+  private static List<Long> ids(List<Event> events) {
+    return events.stream().map(Event::id).toList();
   }
 
   /** After a batch failed at commit: each event in a transaction of its own. */
@@ -203,7 +224,7 @@ final class BatchProcessor {
     log.warn("a batch of {} events was rejected at commit; processing them one by one", events.size());
     int done = 0;
     for (Event event : events) {
-      done += process(c -> repository.claimIds(c, List.of(event.id())));
+      done += process(c -> repository.claimIds(c, List.of(event.id())), true);
     }
     return done;
   }
@@ -218,8 +239,10 @@ final class BatchProcessor {
           c.commit();
           return 0;
         }
-        result = new Result(List.of(), List.of(new Outcome(again.get(0), "rejected by the database: " + DatabaseErrors.describe(cause), -1)));
-        complete(c, result);
+        Outcome failure = new Outcome(again.get(0), "rejected by the database: " + DatabaseErrors.describe(cause), -1);
+        result = new Result(List.of(), List.of(failure));
+        repository.recordFailures(c, List.of(new Failure(event.id(), failure.error(), -1)));
+        c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c, e);
         throw e;

@@ -3,18 +3,19 @@ package io.eventworker.worker;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
+import io.eventworker.handler.RowBatch;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The rows a batch's handlers produce, held until the batch writes them: all at once, one
- * statement per target table, or, to isolate an event the database rejects, one event at a time.
+ * The rows a batch's handlers produce, held until the batch writes them: all at once, grouped by
+ * table, or for a subset of the events while the batch looks for one the database rejects.
  */
 final class BatchRows implements Rows {
 
@@ -57,39 +58,23 @@ final class BatchRows implements Rows {
     return new ArrayList<>(kept.keySet());
   }
 
-  /** Writes the kept rows of {@code events}: one statement per target table. */
-  void write(Connection c, List<Event> events) throws SQLException {
-    List<List<Row>> rowsPerEvent = new ArrayList<>(events.size());
+  /** The kept rows of {@code events}, grouped by target table (in a stable order). */
+  List<RowBatch> batches(List<Event> events) {
+    Map<RowInsert, List<String[]>> byTarget = new TreeMap<>(Comparator.comparing(RowInsert::sql));
     for (Event event : events) {
-      rowsPerEvent.add(kept.getOrDefault(event, List.of()));
-    }
-    write(c, rowsPerEvent);
-  }
-
-  private static void write(Connection c, Collection<List<Row>> rowsPerEvent) throws SQLException {
-    Map<RowInsert, List<String[]>> byTarget = new LinkedHashMap<>();
-    for (List<Row> rows : rowsPerEvent) {
-      for (Row row : rows) {
+      for (Row row : kept.getOrDefault(event, List.of())) {
         byTarget.computeIfAbsent(row.target(), t -> new ArrayList<>()).add(row.values());
       }
     }
-    for (Map.Entry<RowInsert, List<String[]>> entry : byTarget.entrySet()) {
-      insert(c, entry.getKey(), entry.getValue());
-    }
+    List<RowBatch> batches = new ArrayList<>(byTarget.size());
+    byTarget.forEach((target, rows) -> batches.add(new RowBatch(target, rows)));
+    return batches;
   }
 
-  private static void insert(Connection c, RowInsert target, List<String[]> rows)
-      throws SQLException {
-    int columns = target.columnCount();
-    try (PreparedStatement ps = c.prepareStatement(target.sql())) {
-      for (int col = 0; col < columns; col++) {
-        String[] column = new String[rows.size()];
-        for (int r = 0; r < column.length; r++) {
-          column[r] = rows.get(r)[col];
-        }
-        ps.setArray(col + 1, c.createArrayOf("text", column));
-      }
-      ps.executeUpdate();
+  /** Inserts the kept rows of {@code events}: one statement per target table. */
+  void insert(Connection c, List<Event> events) throws SQLException {
+    for (RowBatch batch : batches(events)) {
+      batch.insert(c);
     }
   }
 }

@@ -76,6 +76,17 @@ class WorkerConfigTest {
   }
 
   @Test
+  void pointsAtAnotherDatabaseOfTheSameServer() {
+    DatabaseUrl url = DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@h:6000/first?sslmode=require");
+    assertEquals("first", url.databaseName());
+    DatabaseUrl other = url.withDatabase("second");
+    assertEquals("jdbc:postgresql://h:6000/second?sslmode=require", other.jdbcUrl());
+    assertEquals("u", other.user());
+    assertEquals("p", other.password());
+    assertEquals("jdbc:postgresql://h/x", DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://h/db").withDatabase("x").jdbcUrl());
+  }
+
+  @Test
   void databasePasswordOverridesTheUrls() {
     WorkerConfig c = WorkerConfig.fromEnvironment(
         Map.of("DATABASE_URL", "postgresql://app_user@db:5432/mockdb", "DATABASE_PASSWORD", "from-secret"));

@@ -26,12 +26,12 @@ class MigrationsTest {
 
   @Test
   void migratesAnEmptyDatabaseAndThenChangesNothing() throws Exception {
-    assertEquals("schema migrated from version none to 3 (3 migrations applied)", migrate(empty));
+    assertEquals("schema migrated from version none to 5 (5 migrations applied)", migrate(empty));
     assertWorkerSchema(empty);
     String before = schemaOf(empty);
-    assertEquals("schema is up to date at version 3", migrate(empty));
+    assertEquals("schema is up to date at version 5", migrate(empty));
     assertEquals(before, schemaOf(empty));
-    assertEquals(3, empty.queryLong("SELECT count(*) FROM flyway_schema_history"));
+    assertEquals(5, empty.queryLong("SELECT count(*) FROM flyway_schema_history"));
   }
 
   @Test
@@ -41,7 +41,7 @@ class MigrationsTest {
         "INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')",
         "INSERT INTO events (event_type, user_id, data) VALUES ('metric', 1, '{\"name\":\"old\",\"value\":1}')");
 
-    assertEquals("schema migrated from version 1 to 3 (2 migrations applied)", migrate(seeded));
+    assertEquals("schema migrated from version 1 to 5 (4 migrations applied)", migrate(seeded));
     assertWorkerSchema(seeded);
     assertEquals(1, seeded.queryLong(
         "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
@@ -50,7 +50,7 @@ class MigrationsTest {
         "SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND last_error IS NULL AND run_at <= now()"));
 
     String before = schemaOf(seeded);
-    assertEquals("schema is up to date at version 3", migrate(seeded));
+    assertEquals("schema is up to date at version 5", migrate(seeded));
     assertEquals(before, schemaOf(seeded));
   }
 

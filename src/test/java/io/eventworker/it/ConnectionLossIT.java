@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The worker's connections cut by pg_terminate_backend mid-run: it reconnects and finishes. */
 class ConnectionLossIT {
 
-  private static final int EVENTS = 30_000;
+  private static final int EVENTS = 200_000;
   private static final int INVALID_EVERY = 99;
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
@@ -27,12 +27,13 @@ class ConnectionLossIT {
       worker.awaitReady(Duration.ofSeconds(30));
       long terminated = 0;
       int rounds = 0;
-      while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 2_000 && rounds < 8) {
+      // Cut every connection of the worker every 100 ms while it works through the queue.
+      while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > EVENTS / 10 && rounds < 8) {
         terminated += db.queryLong(
             "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 + " WHERE datname = current_database() AND application_name = 'event-worker') t");
         rounds++;
-        Thread.sleep(300);
+        Thread.sleep(100);
       }
       System.out.printf("[terminate] %d connections terminated in %d rounds%n", terminated, rounds);
       assertTrue(rounds >= 3 && terminated >= 3 * 3, "terminated " + terminated + " in " + rounds + " rounds");

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** A worker killed with SIGKILL in the middle of its batches, then restarted. */
 class CrashRecoveryIT {
 
-  private static final int EVENTS = 30_000;
+  private static final int EVENTS = 150_000;
   private static final int INVALID_EVERY = 99;
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
@@ -23,7 +23,7 @@ class CrashRecoveryIT {
     // Smaller batches and more threads: more transactions in flight when the kill lands.
     var env = db.env("BATCH_SIZE", "50", "WORKER_THREADS", "4");
     int kills = 0;
-    for (long killAt : new long[] {2_000, 9_000, 16_000}) {
+    for (long killAt : new long[] {10_000, 50_000, 90_000}) {
       WorkerProcess worker = WorkerProcess.run("crash-" + kills, env);
       awaitDone(killAt, Duration.ofSeconds(60));
       worker.kill();

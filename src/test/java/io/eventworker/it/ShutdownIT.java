@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** SIGTERM under full load: stop claiming, finish the batches in hand, exit 0 within 10 s. */
 class ShutdownIT {
 
-  private static final int EVENTS = 60_000;
+  private static final int EVENTS = 300_000;
   private static final int INVALID_EVERY = 99;
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.eventworker.handler.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,10 +11,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class NewEventTest {
 
   @Test
-  void keepsNumbersExact() throws Exception {
-    NewEvent e = NewEvent.of("metric", 3, "{\"name\":\"x\",\"value\":1.10}");
+  void keepsThePayloadAsWritten() throws Exception {
+    NewEvent e = NewEvent.of("metric", 3, " {\"name\":\"x\",\"value\":1.10} ");
     assertEquals("{\"name\":\"x\",\"value\":1.10}", e.data());
     assertEquals(3, e.userId());
+    NewEvent line = NewEvent.parseLine("{\"user_id\":null, \"data\": {\"v\": 1e400, \"s\": \"a\\\\b\"}, \"event_type\":\"t\"}");
+    assertEquals("{\"v\": 1e400, \"s\": \"a\\\\b\"}", line.data());
+    assertEquals("t", line.eventType());
+    assertEquals(null, line.userId());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -24,6 +27,8 @@ class NewEventTest {
       quoteCharacter = '`',
       value = {
         "[1]|expected a JSON object",
+        "{\"event_type\":\"m\",\"data\":{}} {}|expected one JSON object on the line, found more after it",
+        "{\"event_type\":\"m\",\"data\":{\"a\":}}|not valid JSON: Unexpected character ('}' (code 125)): expected a value",
         "{\"event_type\":\"m\"}|'data' must be a JSON object",
         "{\"event_type\":\"m\",\"data\":[]}|'data' must be a JSON object",
         "{\"event_type\":\"\",\"data\":{}}|'event_type' must be a non-empty string",
@@ -36,7 +41,7 @@ class NewEventTest {
       })
   void refusesWhatEventsCannotHold(String line, String message) {
     InvalidInputException e =
-        assertThrows(InvalidInputException.class, () -> NewEvent.fromJson(Json.MAPPER.readTree(line)));
+        assertThrows(InvalidInputException.class, () -> NewEvent.parseLine(line));
     assertEquals(message, e.getMessage());
   }
 

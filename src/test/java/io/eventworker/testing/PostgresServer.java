@@ -95,6 +95,11 @@ public final class PostgresServer {
     return "postgresql://" + credentials + "@" + host + ":" + port + "/" + name;
   }
 
+  /** A DATABASE_URL of the maintenance database, for commands that create databases themselves. */
+  public String adminUrl() {
+    return url(adminDatabase);
+  }
+
   public String host() {
     return host;
   }

@@ -1,0 +1,202 @@
+package io.eventworker.bench;
+
+import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.ConnectionPool;
+import io.eventworker.db.Migrations;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The benchmark's database: made fresh on the server of DATABASE_URL and dropped at the end (or,
+ * with --database-url, one given by the user and kept), with the schema, 100 users and generated
+ * events that every handler accepts.
+ */
+final class BenchDatabase implements AutoCloseable {
+
+  static final int USERS = 100;
+
+  // Half data entries, half metrics, in the sizes a producer would send.
+  private static final String EVENTS =
+      """
+      INSERT INTO events (event_type, user_id, data, status, processed_at)
+      SELECT CASE WHEN g % 2 = 1 THEN 'data_entry' ELSE 'metric' END,
+             1 + g % ?,
+             CASE WHEN g % 2 = 1
+               THEN jsonb_build_object('key', 'setting-' || g, 'value', jsonb_build_object('enabled', g % 3 = 0),
+                                       'type', 'preference', 'metadata', jsonb_build_object('source', 'bench'))
+               ELSE jsonb_build_object('name', 'request_ms', 'value', (g % 1000) * 0.25,
+                                       'tags', jsonb_build_object('route', '/api/' || g % 20))
+             END,
+             ?,
+             CASE WHEN ? = 'processed' THEN LOCALTIMESTAMP END
+      FROM generate_series(?, ?) AS g
+      """;
+
+  private final WorkerConfig config;
+  private final WorkerConfig maintenance;
+  private final boolean dropAtEnd;
+  private long nextEvent = 1;
+
+  private BenchDatabase(WorkerConfig config, WorkerConfig maintenance, boolean dropAtEnd) {
+    this.config = config;
+    this.maintenance = maintenance;
+    this.dropAtEnd = dropAtEnd;
+  }
+
+  /** A new database on the server of {@code server}, migrated, with the users loaded. */
+  static BenchDatabase createOn(WorkerConfig server) throws SQLException {
+    String name = "event_worker_bench_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"))
+        + "_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+    try (Connection c = ConnectionPool.openDedicated(server, ConnectionPool.Use.COMMAND);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    BenchDatabase db = new BenchDatabase(server.withDatabase(server.database().withDatabase(name)), server, true);
+    db.prepare();
+    return db;
+  }
+
+  /** The database {@code given} names, migrated; kept at the end. */
+  static BenchDatabase use(WorkerConfig given) throws SQLException {
+    BenchDatabase db = new BenchDatabase(given, given, false);
+    db.prepare();
+    return db;
+  }
+
+  private void prepare() throws SQLException {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(config.database().jdbcUrl());
+    ds.setUser(config.database().user());
+    ds.setPassword(config.database().password());
+    new Migrations(ds).migrate();
+    reset();
+    execute("INSERT INTO users (name, email) SELECT 'user ' || g, 'user' || g || '@bench.example'"
+        + " FROM generate_series(1, " + USERS + ") g ON CONFLICT DO NOTHING");
+  }
+
+  WorkerConfig config() {
+    return config;
+  }
+
+  /** DATABASE_URL and DATABASE_PASSWORD for a worker or enqueue process on this database. */
+  Map<String, String> processEnvironment() {
+    var database = config.database();
+    String url = database.jdbcUrl();
+    if (database.user() != null) {
+      url += (url.contains("?") ? "&" : "?") + "user=" + URLEncoder.encode(database.user(), StandardCharsets.UTF_8);
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("DATABASE_URL", url);
+    if (database.password() != null) {
+      env.put("DATABASE_PASSWORD", database.password());
+    }
+    return env;
+  }
+
+  String name() {
+    return config.database().databaseName();
+  }
+
+  /** Empties the tables the worker writes, and vacuums, so each case starts from the same state. */
+  void reset() throws SQLException {
+    execute("TRUNCATE events, data_entries, metrics RESTART IDENTITY");
+    execute("VACUUM ANALYZE events");
+  }
+
+  /** Inserts {@code count} events with {@code status} in one transaction, as one producer's statement. */
+  void insert(long count, String status) throws SQLException {
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(EVENTS)) {
+      ps.setInt(1, USERS);
+      ps.setString(2, status);
+      ps.setString(3, status);
+      ps.setLong(4, nextEvent);
+      ps.setLong(5, nextEvent + count - 1);
+      ps.executeUpdate();
+    }
+    nextEvent += count;
+  }
+
+  long pending() throws SQLException {
+    return queryLong("SELECT count(*) FROM events WHERE status = 'pending'");
+  }
+
+  long processed() throws SQLException {
+    return queryLong("SELECT count(*) FROM events WHERE status = 'processed'");
+  }
+
+  /** Seconds since the earliest processed_at: when the worker began on the current events. */
+  double secondsSinceFirstProcessed() throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT extract(epoch FROM LOCALTIMESTAMP - min(processed_at)) FROM events")) {
+      rs.next();
+      return rs.getDouble(1);
+    }
+  }
+
+  /** Dead row versions in events, as the statistics last reported (they lag by about a second). */
+  long deadTuples() throws SQLException {
+    return queryLong("SELECT coalesce(n_dead_tup, 0) FROM pg_stat_user_tables WHERE relname = 'events'");
+  }
+
+  /** Server version and the settings that decide throughput. */
+  Map<String, String> serverFacts() throws SQLException {
+    Map<String, String> facts = new LinkedHashMap<>();
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT split_part(version(), ' on ', 1)")) {
+        rs.next();
+        facts.put("server", rs.getString(1));
+      }
+      for (String setting : new String[] {"synchronous_commit", "shared_buffers", "max_wal_size", "work_mem", "fsync"}) {
+        try (ResultSet rs = s.executeQuery("SELECT current_setting('" + setting + "')")) {
+          rs.next();
+          facts.put(setting, rs.getString(1));
+        }
+      }
+    }
+    return facts;
+  }
+
+  Connection connect() throws SQLException {
+    return ConnectionPool.openDedicated(config, ConnectionPool.Use.COMMAND);
+  }
+
+  void execute(String sql) throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  long queryLong(String sql) throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    if (dropAtEnd) {
+      try (Connection c = ConnectionPool.openDedicated(maintenance, ConnectionPool.Use.COMMAND);
+          Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + name() + " WITH (FORCE)");
+      }
+    }
+  }
+}

@@ -1,0 +1,304 @@
+package io.eventworker.bench;
+
+import io.eventworker.config.WorkerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The cases of {@code event-worker bench}, one after another on the same server, so that their
+ * ratios hold on a noisy machine. Every worker case starts worker processes on an empty queue,
+ * warms them up, then commits the measured events in one INSERT and times the drain.
+ */
+public final class Benchmark {
+
+  /** What to run. */
+  public record Options(
+      long events, int threads, int batchSize, int replicas, boolean sweep, boolean quick, String workerMemory) {}
+
+  /** Prepares a case's database before its workers start; closed after the measurement. */
+  private interface Setup {
+    AutoCloseable before(BenchDatabase db) throws Exception;
+  }
+
+  /** A measured drain. */
+  private record Drain(long events, double seconds, double cpuPer100k, double peakRssMb, long deadTuples) {
+    double rate() {
+      return events / seconds;
+    }
+  }
+
+  private static final Setup NOTHING = db -> () -> {};
+
+  private final BenchDatabase db;
+  private final Options options;
+  private final PrintStream progress;
+  private final BenchReport report = new BenchReport();
+
+  private Benchmark(BenchDatabase db, Options options, PrintStream progress) {
+    this.db = db;
+    this.options = options;
+    this.progress = progress;
+  }
+
+  /**
+   * Runs every case on a new database of {@code server} (dropped at the end), or on {@code given}
+   * if not null; progress goes to {@code progress}.
+   */
+  public static BenchReport run(WorkerConfig server, WorkerConfig given, Options options, PrintStream progress)
+      throws Exception {
+    try (BenchDatabase db = given != null ? BenchDatabase.use(given) : BenchDatabase.createOn(server)) {
+      return new Benchmark(db, options, progress).run();
+    }
+  }
+
+  private BenchReport run() throws Exception {
+    long n = options.events();
+    int threads = options.threads();
+    int batch = options.batchSize();
+    report.fact("cores", Runtime.getRuntime().availableProcessors());
+    db.serverFacts().forEach(report::fact);
+    report.fact("worker", threads + " threads, batches of " + batch + ", " + options.replicas()
+        + " process(es), JVM as in a " + options.workerMemory() + " container");
+    report.fact("database", db.name());
+
+    Drain base = drain("worker throughput", n, n, NOTHING);
+    report.throughput("worker", "worker throughput", n, base.seconds(), null, "", null);
+
+    step("SQL floor: one statement per batch from " + threads * options.replicas() + " connections");
+    db.reset();
+    db.insert(Math.min(20_000, n / 5), "pending");
+    SqlFloor.drain(db, threads * options.replicas(), batch);
+    db.insert(n, "pending");
+    double floorSeconds = SqlFloor.drain(db, threads * options.replicas(), batch);
+    report.throughput("sql_floor", "SQL floor (PostgreSQL alone)", n, floorSeconds, null, "", null);
+    report.throughput("worker_vs_floor", "worker / SQL floor", n, base.seconds(), floorSeconds / base.seconds(),
+        "of floor", 0.85);
+
+    latency(base);
+
+    // With the default 200,000 events: 1,000,000 pending and 5,000,000 processed rows kept.
+    long deep = 5 * n;
+    Drain pendingDeep = drain(deep + " pending", deep, n, NOTHING);
+    report.throughput("deep_pending", String.format("%,d pending", deep), n, pendingDeep.seconds(),
+        pendingDeep.rate() / base.rate(), "of worker", 0.9);
+
+    long kept = options.quick() ? 5 * n : 25 * n;
+    Drain history = drain(kept + " processed kept", n, n, keepProcessed(kept));
+    report.throughput("processed_kept", String.format("%,d processed rows kept", kept), n, history.seconds(),
+        history.rate() / base.rate(), "of worker", 0.9);
+
+    Drain held = drain("held REPEATABLE READ horizon", n, n, this::holdHorizon);
+    report.throughput("held_horizon", "held REPEATABLE READ horizon", n, held.seconds(),
+        held.rate() / base.rate(), "of worker", 0.8);
+    report.value("dead_tuples_held", "  dead rows VACUUM could not remove, held", held.deadTuples(), "rows", null, null);
+    report.value("dead_tuples_clean", "  dead rows VACUUM could not remove, clean", base.deadTuples(), "rows", null, null);
+
+    step("ingest: enqueue --file and multi-row INSERTs");
+    db.reset();
+    double file = Ingest.enqueueFile(db, n);
+    report.value("ingest_enqueue_file", "ingest: enqueue --file (COPY)", file, "events/s", 100_000.0, null);
+    db.reset();
+    double inserts = Ingest.multiRowInserts(db, n, 1000);
+    report.value("ingest_multi_row_insert", "ingest: INSERTs of 1000 rows, 1 producer", inserts, "events/s", null, null);
+
+    report.value("worker_peak_rss", "worker peak resident memory", base.peakRssMb(), "MB", null, 300.0);
+    report.value("worker_cpu_per_100k", "worker CPU per 100,000 events", base.cpuPer100k(), "s", null, null);
+
+    if (options.sweep()) {
+      sweep(n);
+    }
+    return report;
+  }
+
+  private void latency(Drain base) throws Exception {
+    step("latency: idle queue, then a steady producer at half the throughput");
+    db.reset();
+    try (Workers workers = Workers.start(db, options);
+        LatencyProbe probe = new LatencyProbe(db)) {
+      warmUp(workers);
+      List<Double> idle = probe.idle(options.quick() ? 100 : 300);
+      report.latency("latency_idle", "latency, idle queue (insert to processed)", idle, 5.0, 25.0);
+      double rate = base.rate() / 2;
+      List<Double> loaded = probe.underLoad(rate, Duration.ofSeconds(options.quick() ? 4 : 10));
+      report.latency("latency_half_load", String.format("latency, producer at %,.0f/s", rate), loaded, null, 100.0);
+    }
+  }
+
+  private Drain drain(String what, long queued, long measured, Setup setup) throws Exception {
+    step(what + ": " + measured + " events" + (queued > measured ? " of " + queued + " queued" : ""));
+    db.reset();
+    try (AutoCloseable during = setup.before(db);
+        Workers workers = Workers.start(db, options)) {
+      warmUp(workers);
+      double cpuBefore = workers.cpuSeconds();
+      long handledBefore = workers.handled();
+      db.insert(queued, "pending");
+      long started = System.nanoTime();
+      if (!workers.awaitHandled(handledBefore + measured, Duration.ofMinutes(10))) {
+        throw new IOException(what + ": the events were not processed within 10 minutes");
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      double cpu = workers.cpuSeconds() - cpuBefore;
+      double rss = workers.peakResidentMegabytes();
+      workers.close();
+      // What a held snapshot costs: the dead row versions VACUUM must leave behind. Statistics
+      // reach pg_stat_user_tables about a second after the vacuum.
+      db.execute("VACUUM events");
+      WorkerInstance.sleep(1500);
+      return new Drain(measured, seconds, cpu / measured * 100_000, rss, db.deadTuples());
+    }
+  }
+
+  /**
+   * Runs rounds of events through the workers until the JVM's JIT compilers stay quiet (under 5% of
+   * a round's time, two rounds in a row): what is measured then is the steady state of a
+   * long-running worker, not its first minute of compiling.
+   */
+  private void warmUp(Workers workers) throws Exception {
+    long round = Math.min(20_000, Math.max(1_000, options.events() / 5));
+    int quietRounds = 0;
+    for (int i = 0; i < 20 && quietRounds < 2; i++) {
+      double compilingBefore = workers.compilerSeconds();
+      long started = System.nanoTime();
+      long before = workers.handled();
+      db.insert(round, "pending");
+      if (!workers.awaitHandled(before + round, Duration.ofMinutes(2))) {
+        throw new IOException("warm-up events were not processed");
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      boolean quiet = workers.compilerSeconds() - compilingBefore < 0.05 * seconds * options.replicas();
+      quietRounds = quiet ? quietRounds + 1 : 0;
+    }
+  }
+
+  private Setup keepProcessed(long rows) {
+    return db -> {
+      step("  loading " + rows + " processed events and vacuuming");
+      for (long loaded = 0; loaded < rows; loaded += 1_000_000) {
+        db.insert(Math.min(1_000_000, rows - loaded), "processed");
+      }
+      db.execute("VACUUM ANALYZE events");
+      return () -> {};
+    };
+  }
+
+  /** A long report in another session: a snapshot held open for the whole run, as readonly_user would. */
+  private AutoCloseable holdHorizon(BenchDatabase db) throws SQLException {
+    Connection report = db.connect();
+    report.setAutoCommit(false);
+    report.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    try (Statement s = report.createStatement()) {
+      s.executeQuery("SELECT count(*) FROM users").close();
+    }
+    return () -> {
+      report.rollback();
+      report.close();
+    };
+  }
+
+  private void sweep(long n) throws Exception {
+    long events = Math.max(20_000, n / 4);
+    for (int threads : new int[] {1, 2, 4, 8}) {
+      for (int batch : new int[] {50, 100, 200, 500}) {
+        Options o = new Options(events, threads, batch, 1, false, options.quick(), options.workerMemory());
+        Drain d = new Benchmark(db, o, progress).drain(threads + " threads, batch " + batch, events, events, NOTHING);
+        report.sweep(threads + " threads, batch " + batch, events, d.seconds());
+      }
+    }
+    for (int replicas : new int[] {2, 3}) {
+      Options o = new Options(events, 2, options.batchSize(), replicas, false, options.quick(), options.workerMemory());
+      Drain d = new Benchmark(db, o, progress).drain(replicas + " processes of 2 threads", events, events, NOTHING);
+      report.sweep(replicas + " processes x 2 threads, batch " + options.batchSize(), events, d.seconds());
+    }
+  }
+
+  private void step(String message) {
+    progress.println("bench: " + message);
+  }
+
+  /** The worker processes of one case. */
+  private static final class Workers implements AutoCloseable {
+    private final List<WorkerInstance> processes = new ArrayList<>();
+
+    static Workers start(BenchDatabase db, Options o) throws IOException {
+      Workers workers = new Workers();
+      try {
+        for (int i = 0; i < o.replicas(); i++) {
+          workers.processes.add(WorkerInstance.start(db, o.threads(), o.batchSize(), o.workerMemory()));
+        }
+      } catch (IOException e) {
+        workers.close();
+        throw e;
+      }
+      return workers;
+    }
+
+    long handled() throws IOException {
+      long total = 0;
+      for (WorkerInstance w : processes) {
+        total += w.handled();
+      }
+      return total;
+    }
+
+    /**
+     * Waits until the workers have handled {@code total} events. Each scrape of /metrics costs the
+     * workers CPU, so the wait is half the estimated time left, between 5 and 250 ms: a few dozen
+     * scrapes a run, and the end seen within 5 ms.
+     */
+    boolean awaitHandled(long total, Duration timeout) throws IOException {
+      long start = System.nanoTime();
+      long deadline = start + timeout.toNanos();
+      long first = handled();
+      long current = first;
+      while (current < total) {
+        long now = System.nanoTime();
+        if (now > deadline) {
+          return false;
+        }
+        double rate = (current - first) / Math.max(1e-3, (now - start) / 1e9);
+        long wait = rate <= 0 ? 50 : (long) ((total - current) / rate * 500);
+        WorkerInstance.sleep(Math.max(5, Math.min(250, wait)));
+        current = handled();
+      }
+      return true;
+    }
+
+    double cpuSeconds() throws IOException {
+      double total = 0;
+      for (WorkerInstance w : processes) {
+        total += w.cpuSeconds();
+      }
+      return total;
+    }
+
+    double compilerSeconds() throws IOException {
+      double total = 0;
+      for (WorkerInstance w : processes) {
+        total += w.compilerSeconds();
+      }
+      return total;
+    }
+
+    double peakResidentMegabytes() throws IOException {
+      double max = 0;
+      for (WorkerInstance w : processes) {
+        max = Math.max(max, w.peakResidentMegabytes());
+      }
+      return max;
+    }
+
+    @Override
+    public void close() throws IOException {
+      for (WorkerInstance w : processes) {
+        w.close();
+      }
+    }
+  }
+}

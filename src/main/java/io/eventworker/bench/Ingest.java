@@ -1,0 +1,81 @@
+package io.eventworker.bench;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** How fast producers can store events: the enqueue command's COPY, and plain multi-row INSERTs. */
+final class Ingest {
+
+  private static final Pattern STORED = Pattern.compile("stored (\\d+) events from .* in ([0-9.]+) s");
+
+  private Ingest() {}
+
+  /** Runs {@code enqueue --file} as its own process on {@code count} events; events per second. */
+  static double enqueueFile(BenchDatabase db, long count) throws IOException, InterruptedException {
+    Path file = Files.createTempFile("bench-events", ".ndjson");
+    try {
+      try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        for (long i = 1; i <= count; i++) {
+          out.write(i % 2 == 1
+              ? "{\"event_type\":\"data_entry\",\"user_id\":" + (1 + i % BenchDatabase.USERS)
+                  + ",\"data\":{\"key\":\"file-" + i + "\",\"value\":{\"enabled\":true},\"type\":\"preference\"}}\n"
+              : "{\"event_type\":\"metric\",\"user_id\":" + (1 + i % BenchDatabase.USERS)
+                  + ",\"data\":{\"name\":\"request_ms\",\"value\":" + (i % 1000) * 0.25 + ",\"tags\":{\"route\":\"/api\"}}}\n");
+        }
+      }
+      ProcessBuilder builder = new ProcessBuilder(List.of(
+          WorkerInstance.javaCommand(), "-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main",
+          "enqueue", "--file", file.toString())).redirectErrorStream(true);
+      builder.environment().remove("DATABASE_PASSWORD");
+      builder.environment().putAll(db.processEnvironment());
+      Process p = builder.start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IOException("enqueue --file failed:\n" + output);
+      }
+      Matcher m = STORED.matcher(output);
+      if (!m.find() || Long.parseLong(m.group(1)) != count) {
+        throw new IOException("unexpected output of enqueue --file:\n" + output);
+      }
+      return count / Double.parseDouble(m.group(2));
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** One producer connection, {@code rowsPerStatement} events per INSERT, each its own transaction. */
+  static double multiRowInserts(BenchDatabase db, long count, int rowsPerStatement) throws SQLException {
+    StringBuilder sql = new StringBuilder("INSERT INTO events (event_type, user_id, data) VALUES ");
+    for (int i = 0; i < rowsPerStatement; i++) {
+      sql.append(i == 0 ? "" : ", ").append("(?, ?, ?::jsonb)");
+    }
+    long started = System.nanoTime();
+    try (Connection c = db.connect();
+        PreparedStatement insert = c.prepareStatement(sql.toString())) {
+      c.setAutoCommit(true);
+      for (long done = 0; done < count; done += rowsPerStatement) {
+        for (int i = 0; i < rowsPerStatement; i++) {
+          long n = done + i;
+          boolean entry = n % 2 == 0;
+          insert.setString(3 * i + 1, entry ? "data_entry" : "metric");
+          insert.setInt(3 * i + 2, (int) (1 + n % BenchDatabase.USERS));
+          insert.setString(3 * i + 3, entry
+              ? "{\"key\":\"insert-" + n + "\",\"value\":{\"enabled\":true},\"type\":\"preference\"}"
+              : "{\"name\":\"request_ms\",\"value\":" + (n % 1000) * 0.25 + ",\"tags\":{\"route\":\"/api\"}}");
+        }
+        insert.executeUpdate();
+      }
+    }
+    return count / ((System.nanoTime() - started) / 1e9);
+  }
+}

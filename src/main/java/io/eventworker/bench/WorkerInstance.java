@@ -1,0 +1,180 @@
+package io.eventworker.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A worker process started from this jar with the image's JVM flags, as one small container runs
+ * it: {@code -XX:MaxRAM} stands in for the container's memory limit. The benchmark counts its
+ * progress through /metrics and reads its CPU time and peak memory from /proc.
+ */
+final class WorkerInstance implements AutoCloseable {
+
+  private static final Pattern PROCESSED =
+      Pattern.compile("^eventworker_events_total\\{result=\"(processed|failed)\",type=\"[^\"]*\"} ([0-9.E+]+)$", Pattern.MULTILINE);
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  // Linux reports CPU time in clock ticks of 1/100 s on every platform the JVM runs on.
+  private static final double CLOCK_TICKS = 100.0;
+
+  private final Process process;
+  private final Path log;
+  private final int port;
+
+  private WorkerInstance(Process process, Path log, int port) {
+    this.process = process;
+    this.log = log;
+    this.port = port;
+  }
+
+  /** Starts {@code run} on the benchmark's database with the given settings. */
+  static WorkerInstance start(BenchDatabase db, int threads, int batchSize, String memory) throws IOException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    List<String> command = new ArrayList<>(List.of(
+        javaCommand(), "-XX:MaxRAM=" + memory, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError",
+        "-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main", "run"));
+    Path log = Files.createTempFile("bench-worker", ".log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    var env = builder.environment();
+    env.remove("DATABASE_PASSWORD");
+    env.putAll(db.processEnvironment());
+    env.put("WORKER_THREADS", Integer.toString(threads));
+    env.put("BATCH_SIZE", Integer.toString(batchSize));
+    env.put("DB_POOL_SIZE", Integer.toString(Math.max(10, threads + 1)));
+    env.put("HTTP_HOST", "127.0.0.1");
+    env.put("HTTP_PORT", Integer.toString(port));
+    env.put("LOG_LEVEL", "WARN");
+    WorkerInstance worker = new WorkerInstance(builder.start(), log, port);
+    worker.awaitReady();
+    return worker;
+  }
+
+  private void awaitReady() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("the worker exited with " + process.exitValue() + ":\n" + output());
+      }
+      try {
+        if (get("/health/ready").statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // Still starting.
+      }
+      sleep(50);
+    }
+    throw new IOException("the worker was not ready within 60 s:\n" + output());
+  }
+
+  /** Events processed or failed so far, from the worker's own counters. */
+  long handled() throws IOException {
+    Matcher m = PROCESSED.matcher(get("/metrics").body());
+    double total = 0;
+    while (m.find()) {
+      total += Double.parseDouble(m.group(2));
+    }
+    return (long) total;
+  }
+
+  /** User plus system CPU seconds the process has used. */
+  double cpuSeconds() throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
+  }
+
+  /** CPU seconds the JVM's JIT compiler threads have used: high while the code is still warming up. */
+  double compilerSeconds() throws IOException {
+    double total = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          if (Files.readString(task.resolve("comm")).startsWith("C")
+              && Files.readString(task.resolve("comm")).contains("Compiler")) {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            total += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
+          }
+        } catch (IOException threadGone) {
+          // The thread ended while we looked.
+        }
+      }
+    }
+    return total;
+  }
+
+  /** The process's peak resident memory (VmHWM), in megabytes. */
+  double peakResidentMegabytes() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+      }
+    }
+    return Double.NaN;
+  }
+
+  String output() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no output)";
+    }
+  }
+
+  private HttpResponse<String> get(String path) throws IOException {
+    try {
+      return HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  /** SIGTERM, as an orchestrator stops it. Closing twice does nothing more. */
+  @Override
+  public void close() throws IOException {
+    if (!process.isAlive()) {
+      Files.deleteIfExists(log);
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+    Files.deleteIfExists(log);
+  }
+
+  static String javaCommand() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

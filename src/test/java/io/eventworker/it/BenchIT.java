@@ -1,0 +1,56 @@
+package io.eventworker.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.eventworker.handler.Json;
+import io.eventworker.testing.PostgresServer;
+import io.eventworker.testing.WorkerProcess;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code event-worker bench} runs every case and reports them. A smoke run with tiny sizes: the
+ * figures themselves are measured by running the command (docs/PERFORMANCE.md), not here.
+ */
+class BenchIT {
+
+  @Test
+  void runsEveryCaseAndDropsItsDatabase() throws Exception {
+    PostgresServer server = PostgresServer.get();
+    WorkerProcess bench = WorkerProcess.start("bench", Map.of("DATABASE_URL", server.adminUrl()),
+        "bench", "--events", "2000", "--quick", "--json");
+    assertEquals(0, bench.awaitExit(Duration.ofMinutes(5)), bench.output());
+    String output = bench.output();
+    JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
+
+    JsonNode results = report.get("results");
+    for (String rate : List.of("worker", "sql_floor", "deep_pending", "processed_kept", "held_horizon")) {
+      assertEquals(2000, results.at("/" + rate + "/events").asLong(), rate);
+      assertTrue(results.at("/" + rate + "/events_per_second").asLong() > 0, rate);
+    }
+    assertTrue(results.at("/worker_vs_floor/ratio").asDouble() > 0);
+    assertTrue(results.at("/latency_idle/samples").asInt() == 100 && results.at("/latency_idle/p50_ms").asDouble() > 0);
+    assertTrue(results.at("/latency_half_load/samples").asInt() > 0);
+    assertTrue(results.at("/ingest_enqueue_file/value").asDouble() > 0);
+    assertTrue(results.at("/ingest_multi_row_insert/value").asDouble() > 0);
+    assertTrue(results.at("/worker_peak_rss/value").asDouble() > 0);
+    // The held snapshot keeps VACUUM from removing the dead versions of processed events.
+    assertTrue(results.at("/dead_tuples_held/value").asDouble() > results.at("/dead_tuples_clean/value").asDouble(),
+        results.toString());
+    assertTrue(report.at("/machine/server").asText().startsWith("PostgreSQL"));
+
+    try (Connection c = server.connect("postgres");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE 'event_worker_bench_%'")) {
+      rs.next();
+      assertEquals(0, rs.getLong(1), "the benchmark dropped its database");
+    }
+  }
+}

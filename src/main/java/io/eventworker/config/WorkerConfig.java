@@ -39,7 +39,7 @@ public record WorkerConfig(
   public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(15);
   public static final String DEFAULT_DB_TIMEZONE = "UTC";
   public static final int DEFAULT_WORKER_THREADS = 4;
-  public static final int DEFAULT_BATCH_SIZE = 100;
+  public static final int DEFAULT_BATCH_SIZE = 500;
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final int DEFAULT_MAX_ATTEMPTS = 5;
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(5);

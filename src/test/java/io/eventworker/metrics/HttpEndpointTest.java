@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventworker.db.ConnectionPool;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.RunningWorker;
@@ -64,6 +65,32 @@ class HttpEndpointTest {
       gauges.refresh();
       assertLine(get(endpoint, "/metrics").body(), "eventworker_queue_depth{status=\"pending\",type=\"invoice\"} 0.0");
     }
+  }
+
+  @Test
+  void tableHealthShowsDeadRowsAndTheOldestOpenTransaction() throws Exception {
+    Fixtures.insertMixed(db, 1_000, 0);
+    db.execute("UPDATE events SET attempts = attempts"); // 1,000 dead row versions
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (java.sql.Connection report = db.connect();
+        var pool = ConnectionPool.create(db.config(), null, ConnectionPool.Use.DAEMON);
+        QueueGauges gauges = new QueueGauges(registry, pool, new EventRepository())) {
+      report.setAutoCommit(false);
+      report.createStatement().executeQuery("SELECT count(*) FROM users").close();
+      Thread.sleep(1500); // the report has been open a while; statistics reach pg_stat
+      gauges.refresh();
+      String body = registry.scrape();
+      double age = value(body, "eventworker_oldest_transaction_age_seconds");
+      assertTrue(age >= 1.0, "the open transaction's age: " + age);
+      assertTrue(value(body, "eventworker_events_table_rows{state=\"dead\"}") >= 1_000, body);
+      assertTrue(value(body, "eventworker_events_table_rows{state=\"live\"}") >= 1_000, body);
+      report.rollback();
+    }
+  }
+
+  private static double value(String body, String series) {
+    return body.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + series));
   }
 
   @Test

@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
       MigrateCommand.class,
       EnqueueCommand.class,
       StatusCommand.class,
+      RetryCommand.class,
+      PruneCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -69,7 +71,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: run, migrate, enqueue, status or bench");
+        spec.commandLine(), "a command is required: run, migrate, enqueue, status, retry, prune or bench");
   }
 
   /** The settings, read and validated from this process's environment; applies LOG_LEVEL. */

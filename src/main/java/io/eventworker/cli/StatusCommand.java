@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.handler.Handlers;
 import io.eventworker.handler.Json;
+import io.eventworker.queue.EventMaintenance;
+import io.eventworker.queue.EventMaintenance.ErrorCount;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.QueueDepth;
 import io.eventworker.queue.EventRepository.TypeStatusCount;
@@ -26,10 +28,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
-    description = "Prints event counts by type and status, and the age of the oldest pending event.")
+    description = "Prints event counts by type and status, the age of the oldest pending event, and the most frequent errors of failed events.")
 final class StatusCommand implements Callable<Integer> {
 
   private static final List<String> STATUSES = List.of("pending", "processed", "failed");
+  private static final int TOP_ERRORS = 5;
 
   @ParentCommand Main main;
   @Spec CommandSpec spec;
@@ -41,11 +44,13 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() throws SQLException {
     List<TypeStatusCount> counts;
     List<QueueDepth> depth;
+    List<ErrorCount> errors;
     EventRepository repository = new EventRepository();
     try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       c.setReadOnly(true);
       counts = repository.countByTypeAndStatus(c);
       depth = repository.queueDepth(c);
+      errors = new EventMaintenance().topErrors(c, TOP_ERRORS);
     }
     Handlers handlers = Handlers.discover();
     // type -> status -> count, with every usual status present.
@@ -62,15 +67,20 @@ final class StatusCommand implements Callable<Integer> {
         .orElse(null);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(toJson(table, statuses, oldest, handlers));
+      out.println(toJson(table, statuses, oldest, handlers, errors));
     } else {
       printTable(out, table, statuses, oldest, handlers);
+      if (!errors.isEmpty()) {
+        out.println("most frequent errors of failed events:");
+        errors.forEach(e -> out.printf("%10d  %s%n", e.count(), e.error()));
+      }
     }
     return 0;
   }
 
   private static String toJson(
-      Map<String, Map<String, Long>> table, Set<String> statuses, Double oldest, Handlers handlers) {
+      Map<String, Map<String, Long>> table, Set<String> statuses, Double oldest, Handlers handlers,
+      List<ErrorCount> errors) {
     ObjectNode root = Json.MAPPER.createObjectNode();
     ObjectNode byType = root.putObject("by_type");
     ObjectNode totals = root.putObject("totals");
@@ -89,6 +99,8 @@ final class StatusCommand implements Callable<Integer> {
     } else {
       root.put("oldest_pending_age_seconds", Math.round(oldest * 1000) / 1000.0);
     }
+    var top = root.putArray("top_errors");
+    errors.forEach(e -> top.addObject().put("error", e.error()).put("count", e.count()));
     return root.toPrettyString();
   }
 

@@ -27,7 +27,9 @@ public record WorkerConfig(
     int httpPort,
     Duration queueMetricsInterval,
     Duration shutdownTimeout,
-    String logLevel) {
+    String logLevel,
+    Duration retention,
+    boolean failUnhandledTypes) {
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
@@ -88,7 +90,9 @@ public record WorkerConfig(
                 "QUEUE_METRICS_INTERVAL", DEFAULT_QUEUE_METRICS_INTERVAL, Duration.ofMillis(100), DAY),
             s.duration(
                 "SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)),
-            logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)));
+            logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            s.duration("RETENTION", null, Duration.ofHours(1), Duration.ofDays(36_500)),
+            unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")));
     config.validate();
     return config;
   }
@@ -136,6 +140,16 @@ public record WorkerConfig(
     }
   }
 
+  /** Whether events of types this worker has no handler for are failed (true) or left (false). */
+  private static boolean unhandledTypes(String value) {
+    return switch (value) {
+      case "leave" -> false;
+      case "fail" -> true;
+      default -> throw new ConfigException(
+          "UNHANDLED_EVENT_TYPES", value, "expected leave (another deployment handles them) or fail");
+    };
+  }
+
   private static String logLevel(String level) {
     String upper = level.toUpperCase(java.util.Locale.ROOT);
     if (!LOG_LEVELS.contains(upper)) {
@@ -149,7 +163,8 @@ public record WorkerConfig(
     return new WorkerConfig(
         other, poolSize, poolIdleTimeout, connectTimeout, socketTimeout, statementTimeout, dbTimeZone,
         workerThreads, batchSize, pollInterval, maxAttempts, retryBackoff, retryBackoffMax, dbRetryBackoff,
-        dbRetryBackoffMax, httpHost, httpPort, queueMetricsInterval, shutdownTimeout, logLevel);
+        dbRetryBackoffMax, httpHost, httpPort, queueMetricsInterval, shutdownTimeout, logLevel, retention,
+        failUnhandledTypes);
   }
 
   /** One line for the start-up log; the password never appears. */
@@ -165,6 +180,8 @@ public record WorkerConfig(
         + " maxAttempts=" + maxAttempts
         + " retryBackoff=" + Settings.format(retryBackoff) + ".." + Settings.format(retryBackoffMax)
         + " dbRetryBackoff=" + Settings.format(dbRetryBackoff) + ".." + Settings.format(dbRetryBackoffMax)
-        + " http=" + httpHost + ":" + httpPort;
+        + " http=" + httpHost + ":" + httpPort
+        + " retention=" + (retention == null ? "forever" : Settings.format(retention))
+        + " unhandledTypes=" + (failUnhandledTypes ? "fail" : "leave");
   }
 }

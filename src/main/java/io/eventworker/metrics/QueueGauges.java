@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,9 @@ public final class QueueGauges implements AutoCloseable {
   static final String OLDEST_PENDING_AGE = "eventworker.queue.oldest.pending.age";
   static final String TABLE_ROWS = "eventworker.events.table.rows";
   static final String OLDEST_TRANSACTION_AGE = "eventworker.oldest.transaction.age";
+
+  static final int MAX_TYPES = 50;
+  static final String OTHER_TYPES = "(other)";
 
   private static final Logger log = LoggerFactory.getLogger(QueueGauges.class);
 
@@ -97,7 +102,7 @@ public final class QueueGauges implements AutoCloseable {
     oldestTransaction.set(health.oldestTransactionAgeSeconds());
     Set<List<String>> seen = new HashSet<>();
     Set<String> seenPending = new HashSet<>();
-    for (QueueDepth row : rows) {
+    for (QueueDepth row : largestTypes(rows)) {
       seen.add(List.of(row.status(), row.eventType()));
       depthGauge(row.status(), row.eventType()).set(row.count());
       if ("pending".equals(row.status())) {
@@ -116,6 +121,30 @@ public final class QueueGauges implements AutoCloseable {
         value.set(0);
       }
     });
+  }
+
+  /**
+   * The rows of the {@value #MAX_TYPES} largest types of each status, the rest summed into type
+   * {@value #OTHER_TYPES}: event types come from producers, and a gauge per type they invent would
+   * flood Prometheus.
+   */
+  static List<QueueDepth> largestTypes(List<QueueDepth> rows) {
+    List<QueueDepth> kept = new ArrayList<>();
+    Map<String, QueueDepth> other = new java.util.TreeMap<>();
+    Map<String, Integer> perStatus = new java.util.HashMap<>();
+    List<QueueDepth> bySize = new ArrayList<>(rows);
+    bySize.sort(Comparator.comparingLong(QueueDepth::count).reversed());
+    for (QueueDepth row : bySize) {
+      if (perStatus.merge(row.status(), 1, Integer::sum) <= MAX_TYPES) {
+        kept.add(row);
+      } else {
+        other.merge(row.status(), new QueueDepth(row.status(), OTHER_TYPES, row.count(), row.oldestAgeSeconds()),
+            (a, b) -> new QueueDepth(a.status(), OTHER_TYPES, a.count() + b.count(),
+                Math.max(a.oldestAgeSeconds(), b.oldestAgeSeconds())));
+      }
+    }
+    kept.addAll(other.values());
+    return kept;
   }
 
   private GaugeValue depthGauge(String status, String type) {

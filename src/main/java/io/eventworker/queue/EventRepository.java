@@ -3,7 +3,6 @@ package io.eventworker.queue;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.RowBatch;
 import io.eventworker.handler.RowInsert;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -278,7 +277,7 @@ public final class EventRepository {
   }
 
   /** Keeps an error storable: PostgreSQL text cannot hold NUL, and a page of text is enough. */
-  static String printable(String error) {
+  public static String printable(String error) {
     String text = error == null ? "unknown error" : error.replace('\0', ' ');
     return text.length() <= MAX_ERROR_LENGTH ? text : text.substring(0, MAX_ERROR_LENGTH) + "...";
   }

@@ -32,6 +32,7 @@ public final class Worker {
   private final Handlers handlers;
   private final Wakeup wakeup;
   private final InsertListener listener;
+  private final Housekeeping housekeeping;
   private final List<ClaimLoop> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
@@ -78,6 +79,7 @@ public final class Worker {
     }
     this.listener =
         new InsertListener(listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
+    this.housekeeping = new Housekeeping(config, dataSource, handlers, metrics);
   }
 
   /** Starts the listener and the claim loops. */
@@ -90,6 +92,7 @@ public final class Worker {
       threads.add(daemon(loops.get(i), "event-worker-" + (i + 1)));
     }
     threads.forEach(Thread::start);
+    housekeeping.start();
     running = true;
     log.info(
         "processing event types {} with {} threads, batches of up to {}",
@@ -108,6 +111,7 @@ public final class Worker {
   public synchronized boolean stop(Duration timeout) {
     running = false;
     wakeup.stop();
+    housekeeping.close();
     if (threads.isEmpty()) {
       return true;
     }

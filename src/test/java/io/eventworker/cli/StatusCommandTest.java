@@ -31,11 +31,19 @@ class StatusCommandTest {
     assertTrue(text.out().matches("(?s).*total\\s+2\\s+2\\s+1\\n.*"), text.out());
     assertTrue(text.out().matches("(?s).*oldest pending event: 9\\d\\.\\d s old.*"), text.out());
 
+    db.execute("UPDATE events SET last_error = 'invalid payload: field ''name'' is required' WHERE status = 'failed'");
+    db.execute("INSERT INTO events (event_type, data, status, last_error) VALUES"
+        + " ('metric', '{}', 'failed', 'timeout'), ('metric', '{}', 'failed', 'invalid payload: field ''name'' is required')");
+    assertTrue(Cli.run(db.env(), "status").out().contains(
+        "most frequent errors of failed events:\n         2  invalid payload: field 'name' is required\n         1  timeout\n"));
+
     Cli.Result json = Cli.run(db.env(), "status", "--json");
     assertEquals(0, json.status(), json.toString());
     JsonNode root = Json.MAPPER.readTree(json.out());
+    assertEquals("invalid payload: field 'name' is required", root.at("/top_errors/0/error").asText());
+    assertEquals(2, root.at("/top_errors/0/count").asInt());
     assertEquals(2, root.at("/by_type/metric/processed").asInt());
-    assertEquals(1, root.at("/by_type/metric/failed").asInt());
+    assertEquals(3, root.at("/by_type/metric/failed").asInt());
     assertEquals(false, root.at("/by_type/invoice/handled").asBoolean());
     assertEquals(2, root.at("/totals/pending").asInt());
     assertTrue(root.at("/oldest_pending_age_seconds").asDouble() >= 90, json.out());
@@ -51,7 +59,7 @@ class StatusCommandTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : new String[] {"run", "migrate", "enqueue", "status"}) {
+    for (String command : new String[] {"run", "migrate", "enqueue", "status", "retry", "prune", "bench"}) {
       Cli.Result help = Cli.run(db.env(), command, "--help");
       assertEquals(0, help.status(), command);
       assertTrue(help.out().startsWith("Usage: event-worker " + command), help.out());

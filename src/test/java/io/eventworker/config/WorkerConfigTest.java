@@ -148,6 +148,8 @@ class WorkerConfigTest {
         "DB_STATEMENT_TIMEOUT|30s|must be shorter than DB_SOCKET_TIMEOUT (30s)",
         "DB_IDLE_TIMEOUT|1h|expected a duration from 10s to 29m",
         "DB_CONNECT_TIMEOUT|500ms|expected a duration from 1s to 5m",
+        "RETENTION|30m|expected a duration from 1h to 36500d",
+        "UNHANDLED_EVENT_TYPES|drop|expected leave (another deployment handles them) or fail",
       })
   void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
     ConfigException e =

@@ -246,6 +246,20 @@ class WorkerTest {
   }
 
   @Test
+  void eventsWithoutAHandlerFailWhenAskedTo() throws Exception {
+    db.execute("INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('', '{}'), ('invoice', '[]')");
+    Fixtures.insertMixed(db, 10, 0);
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "1", "UNHANDLED_EVENT_TYPES", "fail"))) {
+      awaitNothingPending();
+    }
+    assertEquals(10, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"));
+    assertEquals(2, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND processed_at IS NOT NULL"
+        + " AND last_error = 'no handler for event type ''invoice'' (UNHANDLED_EVENT_TYPES=fail)'"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"
+        + " AND last_error = 'no handler for event type '''' (UNHANDLED_EVENT_TYPES=fail)'"));
+  }
+
+  @Test
   void wakesOnInsertWithoutWaitingForThePoll() throws Exception {
     try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "2", "POLL_INTERVAL", "1h"))) {
       Thread.sleep(500); // let the threads claim nothing and go to sleep for the hour

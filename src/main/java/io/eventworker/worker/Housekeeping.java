@@ -1,0 +1,113 @@
+package io.eventworker.worker;
+
+import io.eventworker.config.Settings;
+import io.eventworker.config.WorkerConfig;
+import io.eventworker.handler.Handlers;
+import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.queue.EventMaintenance;
+import io.eventworker.queue.EventPruner;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's chores, on one background thread: deleting processed events older than RETENTION
+ * (every 10 minutes), and, with UNHANDLED_EVENT_TYPES=fail, failing pending events of types this
+ * worker has no handler for (every poll interval, at least every second).
+ */
+final class Housekeeping implements AutoCloseable {
+
+  /** The type label under which events failed for want of a handler are counted. */
+  static final String UNHANDLED = "(unhandled)";
+
+  private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+  private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
+  private static final int STEP = 1000;
+
+  private final WorkerConfig config;
+  private final DataSource dataSource;
+  private final Handlers handlers;
+  private final WorkerMetrics metrics;
+  private final EventMaintenance maintenance = new EventMaintenance();
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "event-worker-housekeeping");
+        t.setDaemon(true);
+        return t;
+      });
+
+  Housekeeping(WorkerConfig config, DataSource dataSource, Handlers handlers, WorkerMetrics metrics) {
+    this.config = config;
+    this.dataSource = dataSource;
+    this.handlers = handlers;
+    this.metrics = metrics;
+  }
+
+  void start() {
+    if (config.retention() != null) {
+      scheduler.scheduleWithFixedDelay(this::prune, 1, PRUNE_EVERY.toSeconds(), TimeUnit.SECONDS);
+    }
+    if (config.failUnhandledTypes()) {
+      long every = Math.max(1000, config.pollInterval().toMillis());
+      scheduler.scheduleWithFixedDelay(this::failUnhandledTypes, 0, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Deletes processed events older than RETENTION; a failure is logged and tried next time. */
+  void prune() {
+    try (Connection c = dataSource.getConnection()) {
+      long deleted = new EventPruner().prune(c, config.retention());
+      if (deleted > 0) {
+        log.info("pruned {} processed events older than {}", deleted, Settings.format(config.retention()));
+      }
+    } catch (SQLException | RuntimeException e) {
+      log.warn("pruning failed, trying again in {}: {}", Settings.format(PRUNE_EVERY), e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Fails the pending events of every type without a handler here, with the reason. */
+  void failUnhandledTypes() {
+    try (Connection c = dataSource.getConnection()) {
+      try {
+        for (String type : maintenance.pendingTypes(c)) {
+          if (handlers.forType(type) != null) {
+            continue;
+          }
+          String error = "no handler for event type '" + type + "' (UNHANDLED_EVENT_TYPES=fail)";
+          long failed = 0;
+          int step;
+          do {
+            step = maintenance.failPendingOfType(c, type, error, STEP);
+            c.commit();
+            failed += step;
+          } while (step == STEP);
+          for (long i = 0; i < failed; i++) {
+            metrics.failed(UNHANDLED);
+          }
+          if (failed > 0) {
+            log.warn("failed {} events of type '{}': no handler for it", failed, type);
+          }
+        }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException | RuntimeException e) {
+      log.warn("could not fail events of unhandled types, trying again: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+}

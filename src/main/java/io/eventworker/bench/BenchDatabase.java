@@ -43,6 +43,14 @@ final class BenchDatabase implements AutoCloseable {
       FROM generate_series(?, ?) AS g
       """;
 
+  private static final String SETTING = "SELECT current_setting(?)";
+  private static final String USERS_INSERT =
+      """
+      INSERT INTO users (name, email)
+      SELECT 'user ' || g, 'user' || g || '@bench.example' FROM generate_series(1, ?) g
+      ON CONFLICT DO NOTHING
+      """;
+
   private final WorkerConfig config;
   private final WorkerConfig maintenance;
   private final boolean dropAtEnd;
@@ -81,8 +89,11 @@ final class BenchDatabase implements AutoCloseable {
     ds.setPassword(config.database().password());
     new Migrations(ds).migrate();
     reset();
-    execute("INSERT INTO users (name, email) SELECT 'user ' || g, 'user' || g || '@bench.example'"
-        + " FROM generate_series(1, " + USERS + ") g ON CONFLICT DO NOTHING");
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(USERS_INSERT)) {
+      ps.setInt(1, USERS);
+      ps.executeUpdate();
+    }
   }
 
   WorkerConfig config() {
@@ -160,10 +171,13 @@ final class BenchDatabase implements AutoCloseable {
         rs.next();
         facts.put("server", rs.getString(1));
       }
-      for (String setting : new String[] {"synchronous_commit", "shared_buffers", "max_wal_size", "work_mem", "fsync"}) {
-        try (ResultSet rs = s.executeQuery("SELECT current_setting('" + setting + "')")) {
-          rs.next();
-          facts.put(setting, rs.getString(1));
+      try (PreparedStatement ps = c.prepareStatement(SETTING)) {
+        for (String setting : new String[] {"synchronous_commit", "shared_buffers", "max_wal_size", "work_mem", "fsync"}) {
+          ps.setString(1, setting);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            facts.put(setting, rs.getString(1));
+          }
         }
       }
     }

@@ -6,11 +6,11 @@ import io.eventworker.config.DatabaseUrl;
 import io.eventworker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Properties;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** Builds the HikariCP pool and the single unpooled connections the worker needs. */
 public final class ConnectionPool {
@@ -35,9 +35,7 @@ public final class ConnectionPool {
   public static HikariDataSource create(WorkerConfig config, MeterRegistry registry, Use use) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("event-worker");
-    hikari.setJdbcUrl(config.database().jdbcUrl());
-    hikari.setUsername(config.database().user());
-    hikari.setPassword(config.database().password());
+    hikari.setDataSource(new SessionDataSource(config, use));
     hikari.setMaximumPoolSize(config.poolSize());
     // Keep a warm connection for every worker thread and the health check; only the surplus
     // above that is closed after the idle timeout.
@@ -47,8 +45,6 @@ public final class ConnectionPool {
     hikari.setValidationTimeout(Math.min(1000, config.connectTimeout().toMillis()));
     hikari.setAutoCommit(false);
     hikari.setInitializationFailTimeout(use == Use.DAEMON ? -1 : 1);
-    hikari.setConnectionInitSql(timeZoneStatement(config));
-    hikari.setDataSourceProperties(driverProperties(config, use));
     if (registry != null) {
       hikari.setMetricRegistry(registry);
     }
@@ -60,31 +56,50 @@ public final class ConnectionPool {
    * recycle, and for one-shot commands.
    */
   public static Connection openDedicated(WorkerConfig config, Use use) throws SQLException {
-    Properties props = driverProperties(config, use);
-    DatabaseUrl db = config.database();
-    if (db.user() != null) {
-      props.setProperty("user", db.user());
-    }
-    if (db.password() != null) {
-      props.setProperty("password", db.password());
-    }
-    Connection c = DriverManager.getConnection(db.jdbcUrl(), props);
-    try (Statement s = c.createStatement()) {
-      s.execute(timeZoneStatement(config));
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
-    return c;
+    return new SessionDataSource(config, use).getConnection();
   }
 
   /**
-   * The driver sends the JVM's time zone as the session's; the seed's columns are timestamps
-   * without time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how
-   * created_at is read. Pin it to DB_TIMEZONE, whatever zone the JVM runs in.
+   * Every connection of the worker: the driver's settings for its use, and the session time zone.
+   * The driver sends the JVM's zone as the session's; the seed's columns are timestamps without
+   * time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how created_at is
+   * read. It is pinned to DB_TIMEZONE, whatever zone the JVM runs in.
    */
-  private static String timeZoneStatement(WorkerConfig config) {
-    return "SET TIME ZONE '" + config.dbTimeZone().replace("'", "''") + "'";
+  private static final class SessionDataSource extends PGSimpleDataSource {
+    private static final long serialVersionUID = 1L;
+    private final String timeZone;
+
+    SessionDataSource(WorkerConfig config, Use use) {
+      DatabaseUrl db = config.database();
+      setURL(db.jdbcUrl());
+      if (db.user() != null) {
+        setUser(db.user());
+      }
+      if (db.password() != null) {
+        setPassword(db.password());
+      }
+      driverProperties(config, use).forEach((name, value) -> {
+        try {
+          setProperty((String) name, (String) value);
+        } catch (SQLException e) {
+          throw new IllegalStateException("driver property " + name, e);
+        }
+      });
+      this.timeZone = config.dbTimeZone();
+    }
+
+    @Override
+    public Connection getConnection(String user, String password) throws SQLException {
+      Connection c = super.getConnection(user, password);
+      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
+        ps.setString(1, timeZone);
+        ps.executeQuery().close();
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      return c;
+    }
   }
 
   private static Properties driverProperties(WorkerConfig config, Use use) {

@@ -2,6 +2,7 @@ package io.eventworker.metrics;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.db.ConnectionPool;
@@ -17,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -109,6 +111,24 @@ class HttpEndpointTest {
   }
 
   @Test
+  void listensOnlyOnTheConfiguredAddress() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
+      // /proc/net/tcp and tcp6: sockets listening (state 0A) on the port, by local address.
+      // 127.0.0.1 is 0100007F, or 0000000000000000FFFF00000100007F on a dual-stack socket.
+      String port = String.format(":%04X ", endpoint.port());
+      String sockets = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/tcp"))
+          + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/tcp6"));
+      List<String> listening = sockets.lines().map(String::trim)
+          .filter(l -> l.split("\\s+").length > 3 && l.split("\\s+")[1].endsWith(port.trim()) && l.split("\\s+")[3].equals("0A"))
+          .map(l -> l.split("\\s+")[1]).toList();
+      assertFalse(listening.isEmpty(), sockets);
+      assertTrue(listening.stream().allMatch(a -> a.startsWith("0100007F:") || a.startsWith("0000000000000000FFFF00000100007F:")),
+          "listens only on 127.0.0.1: " + listening);
+    }
+  }
+
+  @Test
   void onlyReadsAreServed() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
@@ -117,7 +137,15 @@ class HttpEndpointTest {
           HttpResponse.BodyHandlers.ofString());
       assertEquals(405, post.statusCode());
       assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
-      assertEquals(404, get(endpoint, "/admin").statusCode());
+      for (String action : new String[] {"/admin", "/retry", "/prune", "/events", "/shutdown", "/health", "/"}) {
+        assertEquals(404, get(endpoint, action).statusCode(), action);
+      }
+      for (String method : new String[] {"PUT", "DELETE", "PATCH"}) {
+        for (String path : new String[] {"/metrics", "/health/live", "/health/ready"}) {
+          assertEquals(405, http.send(HttpRequest.newBuilder(uri(endpoint, path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+              HttpResponse.BodyHandlers.ofString()).statusCode(), method + " " + path);
+        }
+      }
       assertEquals(404, get(endpoint, "/metrics/extra").statusCode());
       HttpResponse<String> head = http.send(
           HttpRequest.newBuilder(uri(endpoint, "/health/live")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -44,6 +45,7 @@ final class BenchDatabase implements AutoCloseable {
       """;
 
   private static final String SETTING = "SELECT current_setting(?)";
+  private static final String HOSTILE = "INSERT INTO events (event_type, user_id, data) VALUES (?, 1, ?::jsonb)";
   private static final String USERS_INSERT =
       """
       INSERT INTO users (name, email)
@@ -137,6 +139,37 @@ final class BenchDatabase implements AutoCloseable {
       ps.executeUpdate();
     }
     nextEvent += count;
+  }
+
+  /**
+   * Inserts {@code valid} events interleaved with {@code hostile} ones, in one transaction: the
+   * traffic a producer with a few broken clients sends.
+   */
+  void insertWithHostile(long valid, List<HostileCorpus.HostileEvent> hostile) throws SQLException {
+    int chunks = 20;
+    try (Connection c = connect();
+        PreparedStatement generated = c.prepareStatement(EVENTS);
+        PreparedStatement raw = c.prepareStatement(HOSTILE)) {
+      c.setAutoCommit(false);
+      for (int chunk = 0; chunk < chunks; chunk++) {
+        long from = nextEvent + chunk * valid / chunks;
+        long to = nextEvent + (chunk + 1) * valid / chunks - 1;
+        generated.setInt(1, USERS);
+        generated.setString(2, "pending");
+        generated.setString(3, "pending");
+        generated.setLong(4, from);
+        generated.setLong(5, to);
+        generated.executeUpdate();
+        for (HostileCorpus.HostileEvent e : hostile.subList(chunk * hostile.size() / chunks, (chunk + 1) * hostile.size() / chunks)) {
+          raw.setString(1, e.eventType());
+          raw.setString(2, e.data());
+          raw.addBatch();
+        }
+        raw.executeBatch();
+      }
+      c.commit();
+    }
+    nextEvent += valid;
   }
 
   long pending() throws SQLException {

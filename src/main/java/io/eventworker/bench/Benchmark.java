@@ -99,6 +99,8 @@ public final class Benchmark {
     report.value("dead_tuples_held", "  dead rows VACUUM could not remove, held", held.deadTuples(), "rows", null, null);
     report.value("dead_tuples_clean", "  dead rows VACUUM could not remove, clean", base.deadTuples(), "rows", null, null);
 
+    hostile(base);
+
     step("ingest: enqueue --file and multi-row INSERTs");
     db.reset();
     double file = Ingest.enqueueFile(db, n);
@@ -127,6 +129,31 @@ public final class Benchmark {
       double rate = base.rate() / 2;
       List<Double> loaded = probe.underLoad(rate, Duration.ofSeconds(options.quick() ? 4 : 10));
       report.latency("latency_half_load", String.format("latency, producer at %,.0f/s", rate), loaded, null, 100.0);
+    }
+  }
+
+  /**
+   * The valid events' throughput with the hostile corpus mixed in (8% of the traffic: 16,000
+   * events, over 10,000 of them bad, at the default 200,000), against the clean run: timed until
+   * every event that must be processed is, the hostile ones that are valid included.
+   */
+  private void hostile(Drain clean) throws Exception {
+    long n = options.events();
+    List<HostileCorpus.HostileEvent> corpus = HostileCorpus.generate((int) Math.max(1_000, n * 8 / 100));
+    long toProcess = n + corpus.stream().filter(HostileCorpus.HostileEvent::processed).count();
+    step("hostile input: " + n + " valid events with " + corpus.size() + " hostile ones mixed in");
+    db.reset();
+    try (Workers workers = Workers.start(db, options, java.util.Map.of("UNHANDLED_EVENT_TYPES", "fail"))) {
+      warmUp(workers);
+      long processedBefore = workers.processed();
+      db.insertWithHostile(n, corpus);
+      long started = System.nanoTime();
+      if (!workers.awaitProcessed(processedBefore + toProcess, Duration.ofMinutes(10))) {
+        throw new IOException("hostile input: the events were not processed within 10 minutes");
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      report.throughput("hostile_input", "valid events, " + corpus.size() + " hostile mixed in", toProcess, seconds,
+          (toProcess / seconds) / clean.rate(), "of worker", 0.9);
     }
   }
 
@@ -227,10 +254,14 @@ public final class Benchmark {
     private final List<WorkerInstance> processes = new ArrayList<>();
 
     static Workers start(BenchDatabase db, Options o) throws IOException {
+      return start(db, o, java.util.Map.of());
+    }
+
+    static Workers start(BenchDatabase db, Options o, java.util.Map<String, String> settings) throws IOException {
       Workers workers = new Workers();
       try {
         for (int i = 0; i < o.replicas(); i++) {
-          workers.processes.add(WorkerInstance.start(db, o.threads(), o.batchSize(), o.workerMemory()));
+          workers.processes.add(WorkerInstance.start(db, o.threads(), o.batchSize(), o.workerMemory(), settings));
         }
       } catch (IOException e) {
         workers.close();
@@ -247,15 +278,36 @@ public final class Benchmark {
       return total;
     }
 
+    long processed() throws IOException {
+      long total = 0;
+      for (WorkerInstance w : processes) {
+        total += w.processed();
+      }
+      return total;
+    }
+
+    boolean awaitProcessed(long total, Duration timeout) throws IOException {
+      return await(this::processed, total, timeout);
+    }
+
     /**
      * Waits until the workers have handled {@code total} events. Each scrape of /metrics costs the
      * workers CPU, so the wait is half the estimated time left, between 5 and 250 ms: a few dozen
      * scrapes a run, and the end seen within 5 ms.
      */
     boolean awaitHandled(long total, Duration timeout) throws IOException {
+      return await(this::handled, total, timeout);
+    }
+
+    /** A count the workers export, read through /metrics. */
+    private interface Count {
+      long get() throws IOException;
+    }
+
+    private static boolean await(Count count, long total, Duration timeout) throws IOException {
       long start = System.nanoTime();
       long deadline = start + timeout.toNanos();
-      long first = handled();
+      long first = count.get();
       long current = first;
       while (current < total) {
         long now = System.nanoTime();
@@ -265,7 +317,7 @@ public final class Benchmark {
         double rate = (current - first) / Math.max(1e-3, (now - start) / 1e9);
         long wait = rate <= 0 ? 50 : (long) ((total - current) / rate * 500);
         WorkerInstance.sleep(Math.max(5, Math.min(250, wait)));
-        current = handled();
+        current = count.get();
       }
       return true;
     }

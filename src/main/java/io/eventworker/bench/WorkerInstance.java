@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
  */
 final class WorkerInstance implements AutoCloseable {
 
-  private static final Pattern PROCESSED =
+  private static final Pattern HANDLED =
       Pattern.compile("^eventworker_events_total\\{result=\"(processed|failed)\",type=\"[^\"]*\"} ([0-9.E+]+)$", Pattern.MULTILINE);
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   // Linux reports CPU time in clock ticks of 1/100 s on every platform the JVM runs on.
@@ -39,7 +40,8 @@ final class WorkerInstance implements AutoCloseable {
   }
 
   /** Starts {@code run} on the benchmark's database with the given settings. */
-  static WorkerInstance start(BenchDatabase db, int threads, int batchSize, String memory) throws IOException {
+  static WorkerInstance start(BenchDatabase db, int threads, int batchSize, String memory, Map<String, String> settings)
+      throws IOException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
@@ -58,6 +60,7 @@ final class WorkerInstance implements AutoCloseable {
     env.put("HTTP_HOST", "127.0.0.1");
     env.put("HTTP_PORT", Integer.toString(port));
     env.put("LOG_LEVEL", "WARN");
+    env.putAll(settings);
     WorkerInstance worker = new WorkerInstance(builder.start(), log, port);
     worker.awaitReady();
     return worker;
@@ -83,10 +86,21 @@ final class WorkerInstance implements AutoCloseable {
 
   /** Events processed or failed so far, from the worker's own counters. */
   long handled() throws IOException {
-    Matcher m = PROCESSED.matcher(get("/metrics").body());
+    return count(null);
+  }
+
+  /** Events processed so far (failures not counted). */
+  long processed() throws IOException {
+    return count("processed");
+  }
+
+  private long count(String result) throws IOException {
+    Matcher m = HANDLED.matcher(get("/metrics").body());
     double total = 0;
     while (m.find()) {
-      total += Double.parseDouble(m.group(2));
+      if (result == null || result.equals(m.group(1))) {
+        total += Double.parseDouble(m.group(2));
+      }
     }
     return (long) total;
   }

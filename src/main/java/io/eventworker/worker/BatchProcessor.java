@@ -48,6 +48,7 @@ final class BatchProcessor {
   private final Clock clock;
   private final AtomicInteger nextType = new AtomicInteger();
   private final ClaimCursors cursors = new ClaimCursors(RESCAN_NANOS, System::nanoTime);
+  private final FailureLog failureLog = new FailureLog(log, System::nanoTime);
 
   BatchProcessor(
       DataSource dataSource,
@@ -270,10 +271,10 @@ final class BatchProcessor {
       Event event = f.event();
       if (f.retryDelayMillis() < 0) {
         metrics.failed(event.type());
-        log.warn("{} failed: {}", event, f.error());
+        failureLog.warn("{} failed: {}", event, f.error());
       } else {
         metrics.retried(event.type());
-        log.warn(
+        failureLog.warn(
             "{} attempt {} of {} failed, next in {} ms: {}",
             event, event.attempts() + 1, maxAttempts, f.retryDelayMillis(), f.error());
       }

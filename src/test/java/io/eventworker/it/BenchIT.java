@@ -36,6 +36,8 @@ class BenchIT {
       assertTrue(results.at("/" + rate + "/events_per_second").asLong() > 0, rate);
     }
     assertTrue(results.at("/worker_vs_floor/ratio").asDouble() > 0);
+    assertTrue(results.at("/hostile_input/events").asLong() > 2000, "valid and valid-hostile events");
+    assertTrue(results.at("/hostile_input/ratio").asDouble() > 0);
     assertTrue(results.at("/latency_idle/samples").asInt() == 100 && results.at("/latency_idle/p50_ms").asDouble() > 0);
     assertTrue(results.at("/latency_half_load/samples").asInt() > 0);
     assertTrue(results.at("/ingest_enqueue_file/value").asDouble() > 0);

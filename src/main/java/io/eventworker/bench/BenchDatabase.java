@@ -40,7 +40,7 @@ final class BenchDatabase implements AutoCloseable {
                                        'tags', jsonb_build_object('route', '/api/' || g % 20))
              END,
              ?,
-             CASE WHEN ? = 'processed' THEN LOCALTIMESTAMP END
+             CASE WHEN ? = 'processed' THEN LOCALTIMESTAMP - interval '30 days' END
       FROM generate_series(?, ?) AS g
       """;
 
@@ -127,7 +127,10 @@ final class BenchDatabase implements AutoCloseable {
     execute("VACUUM ANALYZE events");
   }
 
-  /** Inserts {@code count} events with {@code status} in one transaction, as one producer's statement. */
+  /**
+   * Inserts {@code count} events with {@code status} in one transaction, as one producer's
+   * statement; processed ones are dated 30 days back, as a history a retention would prune.
+   */
   void insert(long count, String status) throws SQLException {
     try (Connection c = connect();
         PreparedStatement ps = c.prepareStatement(EVENTS)) {

@@ -93,6 +93,12 @@ public final class Benchmark {
     report.throughput("processed_kept", String.format("%,d processed rows kept", kept), n, history.seconds(),
         history.rate() / base.rate(), "of worker", 0.9);
 
+    // The same table again, while prune deletes those old processed rows alongside.
+    long[] pruned = new long[1];
+    Drain pruning = drain("prune alongside", n, n, false, pruneAlongside(pruned));
+    report.throughput("prune_alongside", String.format("prune deleting alongside (%,d rows)", pruned[0]), n,
+        pruning.seconds(), pruning.rate() / history.rate(), "of kept", 0.9);
+
     Drain held = drain("held REPEATABLE READ horizon", n, n, this::holdHorizon);
     report.throughput("held_horizon", "held REPEATABLE READ horizon", n, held.seconds(),
         held.rate() / base.rate(), "of worker", 0.8);
@@ -158,8 +164,15 @@ public final class Benchmark {
   }
 
   private Drain drain(String what, long queued, long measured, Setup setup) throws Exception {
+    return drain(what, queued, measured, true, setup);
+  }
+
+  /** {@code fresh}: empty the tables first; otherwise run on what the previous case left. */
+  private Drain drain(String what, long queued, long measured, boolean fresh, Setup setup) throws Exception {
     step(what + ": " + measured + " events" + (queued > measured ? " of " + queued + " queued" : ""));
-    db.reset();
+    if (fresh) {
+      db.reset();
+    }
     try (AutoCloseable during = setup.before(db);
         Workers workers = Workers.start(db, options)) {
       warmUp(workers);
@@ -212,6 +225,34 @@ public final class Benchmark {
       }
       db.execute("VACUUM ANALYZE events");
       return () -> {};
+    };
+  }
+
+  /**
+   * Runs what `prune --older-than 7d` runs, in a thread, for the whole case; {@code pruned[0]}
+   * gets how many rows it deleted meanwhile.
+   */
+  private Setup pruneAlongside(long[] pruned) {
+    return db -> {
+      String old = "SELECT count(*) FROM events WHERE status = 'processed' AND processed_at < LOCALTIMESTAMP - interval '7 days'";
+      long before = db.queryLong(old);
+      java.sql.Connection c = db.connect();
+      Thread pruner = new Thread(() -> {
+        try {
+          new io.eventworker.queue.EventPruner().prune(c, Duration.ofDays(7));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+          progress.println("bench: prune failed: " + e.getMessage());
+        }
+      }, "bench-prune");
+      pruner.start();
+      return () -> {
+        pruner.interrupt();
+        pruner.join();
+        c.close();
+        pruned[0] = before - db.queryLong(old);
+      };
     };
   }
 

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -112,6 +114,70 @@ public final class PostgresCluster implements AutoCloseable {
 
   public Connection connect(String database) throws SQLException {
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database + "?user=postgres");
+  }
+
+  /** Stops the server with {@code mode}, then starts it again at once. */
+  public void restartServer(String mode) {
+    stopServer(mode);
+    startServer();
+  }
+
+  /** Whether the server accepts connections now (a superuser connection answers a query). */
+  public boolean isAccepting() {
+    try (Connection c = connect("postgres");
+        Statement s = c.createStatement()) {
+      s.execute("SELECT 1");
+      return true;
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Runs SQL statements in database {@code name}, auto-committed, as the superuser. */
+  public void execute(String database, String... statements) throws SQLException {
+    try (Connection c = connect(database);
+        Statement s = c.createStatement()) {
+      for (String sql : statements) {
+        s.execute(sql);
+      }
+    }
+  }
+
+  /** The single text value a query returns in database {@code name}. */
+  public String queryString(String database, String sql) throws SQLException {
+    try (Connection c = connect(database);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      if (!rs.next()) {
+        throw new SQLException("no row from: " + sql);
+      }
+      return rs.getString(1);
+    }
+  }
+
+  /** The server's {@code version()}, e.g. "PostgreSQL 15.14 (Debian ...) on x86_64 ...". */
+  public String version() throws SQLException {
+    return queryString("postgres", "SELECT version()");
+  }
+
+  /** How long the server log is now: pass it to {@link #serverLogSince} to read what follows. */
+  public long serverLogSize() {
+    try {
+      return Files.exists(log) ? Files.size(log) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** The server log from byte {@code offset} on (see {@link #serverLogSize}). */
+  public String serverLogSince(long offset) {
+    try {
+      byte[] all = Files.readAllBytes(log);
+      int from = (int) Math.min(Math.max(0, offset), all.length);
+      return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   /** The server's log so far. */

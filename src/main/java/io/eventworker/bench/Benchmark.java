@@ -1,6 +1,7 @@
 package io.eventworker.bench;
 
 import io.eventworker.config.WorkerConfig;
+import io.eventworker.queue.EventPruner;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -9,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The cases of {@code event-worker bench}, one after another on the same server, so that their
@@ -37,12 +39,15 @@ public final class Benchmark {
 
   private final BenchDatabase db;
   private final Options options;
+  // Rounds of each kind in the cases measured as a difference (see PairedRounds).
+  private final int rounds;
   private final PrintStream progress;
   private final BenchReport report = new BenchReport();
 
   private Benchmark(BenchDatabase db, Options options, PrintStream progress) {
     this.db = db;
     this.options = options;
+    this.rounds = options.quick() ? 2 : 4;
     this.progress = progress;
   }
 
@@ -93,11 +98,7 @@ public final class Benchmark {
     report.throughput("processed_kept", String.format("%,d processed rows kept", kept), n, history.seconds(),
         history.rate() / base.rate(), "of worker", 0.9);
 
-    // The same table again, while prune deletes those old processed rows alongside.
-    long[] pruned = new long[1];
-    Drain pruning = drain("prune alongside", n, n, false, pruneAlongside(pruned));
-    report.throughput("prune_alongside", String.format("prune deleting alongside (%,d rows)", pruned[0]), n,
-        pruning.seconds(), pruning.rate() / history.rate(), "of kept", 0.9);
+    pruneAlongside();
 
     Drain held = drain("held REPEATABLE READ horizon", n, n, this::holdHorizon);
     report.throughput("held_horizon", "held REPEATABLE READ horizon", n, held.seconds(),
@@ -105,7 +106,7 @@ public final class Benchmark {
     report.value("dead_tuples_held", "  dead rows VACUUM could not remove, held", held.deadTuples(), "rows", null, null);
     report.value("dead_tuples_clean", "  dead rows VACUUM could not remove, clean", base.deadTuples(), "rows", null, null);
 
-    hostile(base);
+    hostile();
 
     step("ingest: enqueue --file and multi-row INSERTs");
     db.reset();
@@ -127,9 +128,11 @@ public final class Benchmark {
   private void latency(Drain base) throws Exception {
     step("latency: idle queue, then a steady producer at half the throughput");
     db.reset();
-    try (Workers workers = Workers.start(db, options);
+    try (WorkerGroup workers = WorkerGroup.start(db, options);
         LatencyProbe probe = new LatencyProbe(db)) {
       warmUp(workers);
+      // Idle means idle: not during the vacuum and checkpoint that the warm-up's writes bring on.
+      db.settle();
       List<Double> idle = probe.idle(options.quick() ? 100 : 300);
       report.latency("latency_idle", "latency, idle queue (insert to processed)", idle, 5.0, 25.0);
       double rate = base.rate() / 2;
@@ -139,42 +142,82 @@ public final class Benchmark {
   }
 
   /**
-   * The valid events' throughput with the hostile corpus mixed in (8% of the traffic: 16,000
-   * events, over 10,000 of them bad, at the default 200,000), against the clean run: timed until
-   * every event that must be processed is, the hostile ones that are valid included.
+   * The hostile corpus mixed into the traffic (8%: 16,000 events, over 10,000 of them bad, at the
+   * default 200,000) against as many clean events, each timed until every event that must be
+   * processed is, the valid hostile ones included. A first mixed round warms up the failure paths.
    */
-  private void hostile(Drain clean) throws Exception {
+  private void hostile() throws Exception {
     long n = options.events();
     List<HostileCorpus.HostileEvent> corpus = HostileCorpus.generate((int) Math.max(1_000, n * 8 / 100));
     long toProcess = n + corpus.stream().filter(HostileCorpus.HostileEvent::processed).count();
-    step("hostile input: " + n + " valid events with " + corpus.size() + " hostile ones mixed in");
+    step("hostile input: " + n + " valid events with " + corpus.size() + " hostile ones mixed in, against "
+        + toProcess + " clean ones, " + rounds + " rounds each");
     db.reset();
-    try (Workers workers = Workers.start(db, options, java.util.Map.of("UNHANDLED_EVENT_TYPES", "fail"))) {
+    PairedRounds.Insert clean = () -> db.insert(toProcess, "pending");
+    PairedRounds.Insert mixed = () -> db.insertWithHostile(n, corpus);
+    PairedRounds.Result result;
+    try (WorkerGroup workers = WorkerGroup.start(db, options, Map.of("UNHANDLED_EVENT_TYPES", "fail"))) {
       warmUp(workers);
-      long processedBefore = workers.processed();
-      db.insertWithHostile(n, corpus);
-      long started = System.nanoTime();
-      if (!workers.awaitProcessed(processedBefore + toProcess, Duration.ofMinutes(10))) {
-        throw new IOException("hostile input: the events were not processed within 10 minutes");
-      }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      report.throughput("hostile_input", "valid events, " + corpus.size() + " hostile mixed in", toProcess, seconds,
-          (toProcess / seconds) / clean.rate(), "of worker", 0.9);
+      PairedRounds.secondsToProcess(workers, toProcess, mixed);
+      result = PairedRounds.run(db, rounds,
+          () -> PairedRounds.secondsToProcess(workers, toProcess, clean),
+          () -> PairedRounds.secondsToProcess(workers, toProcess, mixed));
     }
+    report.throughput("hostile_input", "valid events, " + corpus.size() + " hostile mixed in", toProcess,
+        result.with(), result.ratio(), "of clean", 0.9);
+  }
+
+  /**
+   * What `prune --older-than 7d` runs, in a thread alongside the workers, on the table the previous
+   * case left (its processed rows dated 30 days back), against rounds without it.
+   */
+  private void pruneAlongside() throws Exception {
+    long n = options.events();
+    step("prune alongside: " + n + " events, " + rounds + " rounds with a prune running and " + rounds + " without");
+    String old = "SELECT count(*) FROM events WHERE status = 'processed' AND processed_at < LOCALTIMESTAMP - interval '7 days'";
+    long before = db.queryLong(old);
+    PairedRounds.Insert insert = () -> db.insert(n, "pending");
+    PairedRounds.Result result;
+    try (WorkerGroup workers = WorkerGroup.start(db, options)) {
+      warmUp(workers);
+      result = PairedRounds.run(db, rounds,
+          () -> PairedRounds.secondsToProcess(workers, n, insert),
+          () -> {
+            try (AutoCloseable pruner = startPrune()) {
+              return PairedRounds.secondsToProcess(workers, n, insert);
+            }
+          });
+    }
+    long pruned = before - db.queryLong(old);
+    report.throughput("prune_alongside", String.format("prune deleting alongside (%,d rows)", pruned), n,
+        result.with(), result.ratio(), "of no prune", 0.95);
+  }
+
+  /** Starts pruning in a thread; closing stops it. */
+  private AutoCloseable startPrune() throws SQLException {
+    Connection c = db.connect();
+    Thread pruner = new Thread(() -> {
+      try {
+        new EventPruner().prune(c, Duration.ofDays(7));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (SQLException e) {
+        progress.println("bench: prune failed: " + e.getMessage());
+      }
+    }, "bench-prune");
+    pruner.start();
+    return () -> {
+      pruner.interrupt();
+      pruner.join();
+      c.close();
+    };
   }
 
   private Drain drain(String what, long queued, long measured, Setup setup) throws Exception {
-    return drain(what, queued, measured, true, setup);
-  }
-
-  /** {@code fresh}: empty the tables first; otherwise run on what the previous case left. */
-  private Drain drain(String what, long queued, long measured, boolean fresh, Setup setup) throws Exception {
     step(what + ": " + measured + " events" + (queued > measured ? " of " + queued + " queued" : ""));
-    if (fresh) {
-      db.reset();
-    }
+    db.reset();
     try (AutoCloseable during = setup.before(db);
-        Workers workers = Workers.start(db, options)) {
+        WorkerGroup workers = WorkerGroup.start(db, options)) {
       warmUp(workers);
       double cpuBefore = workers.cpuSeconds();
       long handledBefore = workers.handled();
@@ -200,10 +243,13 @@ public final class Benchmark {
    * a round's time, two rounds in a row): what is measured then is the steady state of a
    * long-running worker, not its first minute of compiling.
    */
-  private void warmUp(Workers workers) throws Exception {
+  private void warmUp(WorkerGroup workers) throws Exception {
     long round = Math.min(20_000, Math.max(1_000, options.events() / 5));
+    // --quick settles for one quiet round, at most eight: its figures are rougher anyway.
+    int quietNeeded = options.quick() ? 1 : 2;
+    int maxRounds = options.quick() ? 8 : 20;
     int quietRounds = 0;
-    for (int i = 0; i < 20 && quietRounds < 2; i++) {
+    for (int i = 0; i < maxRounds && quietRounds < quietNeeded; i++) {
       double compilingBefore = workers.compilerSeconds();
       long started = System.nanoTime();
       long before = workers.handled();
@@ -225,34 +271,6 @@ public final class Benchmark {
       }
       db.execute("VACUUM ANALYZE events");
       return () -> {};
-    };
-  }
-
-  /**
-   * Runs what `prune --older-than 7d` runs, in a thread, for the whole case; {@code pruned[0]}
-   * gets how many rows it deleted meanwhile.
-   */
-  private Setup pruneAlongside(long[] pruned) {
-    return db -> {
-      String old = "SELECT count(*) FROM events WHERE status = 'processed' AND processed_at < LOCALTIMESTAMP - interval '7 days'";
-      long before = db.queryLong(old);
-      java.sql.Connection c = db.connect();
-      Thread pruner = new Thread(() -> {
-        try {
-          new io.eventworker.queue.EventPruner().prune(c, Duration.ofDays(7));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (SQLException e) {
-          progress.println("bench: prune failed: " + e.getMessage());
-        }
-      }, "bench-prune");
-      pruner.start();
-      return () -> {
-        pruner.interrupt();
-        pruner.join();
-        c.close();
-        pruned[0] = before - db.queryLong(old);
-      };
     };
   }
 
@@ -288,110 +306,5 @@ public final class Benchmark {
 
   private void step(String message) {
     progress.println("bench: " + message);
-  }
-
-  /** The worker processes of one case. */
-  private static final class Workers implements AutoCloseable {
-    private final List<WorkerInstance> processes = new ArrayList<>();
-
-    static Workers start(BenchDatabase db, Options o) throws IOException {
-      return start(db, o, java.util.Map.of());
-    }
-
-    static Workers start(BenchDatabase db, Options o, java.util.Map<String, String> settings) throws IOException {
-      Workers workers = new Workers();
-      try {
-        for (int i = 0; i < o.replicas(); i++) {
-          workers.processes.add(WorkerInstance.start(db, o.threads(), o.batchSize(), o.workerMemory(), settings));
-        }
-      } catch (IOException e) {
-        workers.close();
-        throw e;
-      }
-      return workers;
-    }
-
-    long handled() throws IOException {
-      long total = 0;
-      for (WorkerInstance w : processes) {
-        total += w.handled();
-      }
-      return total;
-    }
-
-    long processed() throws IOException {
-      long total = 0;
-      for (WorkerInstance w : processes) {
-        total += w.processed();
-      }
-      return total;
-    }
-
-    boolean awaitProcessed(long total, Duration timeout) throws IOException {
-      return await(this::processed, total, timeout);
-    }
-
-    /**
-     * Waits until the workers have handled {@code total} events. Each scrape of /metrics costs the
-     * workers CPU, so the wait is half the estimated time left, between 5 and 250 ms: a few dozen
-     * scrapes a run, and the end seen within 5 ms.
-     */
-    boolean awaitHandled(long total, Duration timeout) throws IOException {
-      return await(this::handled, total, timeout);
-    }
-
-    /** A count the workers export, read through /metrics. */
-    private interface Count {
-      long get() throws IOException;
-    }
-
-    private static boolean await(Count count, long total, Duration timeout) throws IOException {
-      long start = System.nanoTime();
-      long deadline = start + timeout.toNanos();
-      long first = count.get();
-      long current = first;
-      while (current < total) {
-        long now = System.nanoTime();
-        if (now > deadline) {
-          return false;
-        }
-        double rate = (current - first) / Math.max(1e-3, (now - start) / 1e9);
-        long wait = rate <= 0 ? 50 : (long) ((total - current) / rate * 500);
-        WorkerInstance.sleep(Math.max(5, Math.min(250, wait)));
-        current = count.get();
-      }
-      return true;
-    }
-
-    double cpuSeconds() throws IOException {
-      double total = 0;
-      for (WorkerInstance w : processes) {
-        total += w.cpuSeconds();
-      }
-      return total;
-    }
-
-    double compilerSeconds() throws IOException {
-      double total = 0;
-      for (WorkerInstance w : processes) {
-        total += w.compilerSeconds();
-      }
-      return total;
-    }
-
-    double peakResidentMegabytes() throws IOException {
-      double max = 0;
-      for (WorkerInstance w : processes) {
-        max = Math.max(max, w.peakResidentMegabytes());
-      }
-      return max;
-    }
-
-    @Override
-    public void close() throws IOException {
-      for (WorkerInstance w : processes) {
-        w.close();
-      }
-    }
   }
 }

@@ -29,19 +29,11 @@ final class WorkerGroup implements AutoCloseable {
   }
 
   long handled() throws IOException {
-    long total = 0;
-    for (WorkerInstance w : processes) {
-      total += w.handled();
-    }
-    return total;
+    return (long) sum(WorkerInstance::handled);
   }
 
   long processed() throws IOException {
-    long total = 0;
-    for (WorkerInstance w : processes) {
-      total += w.processed();
-    }
-    return total;
+    return (long) sum(WorkerInstance::processed);
   }
 
   boolean awaitProcessed(long total, Duration timeout) throws IOException {
@@ -81,19 +73,11 @@ final class WorkerGroup implements AutoCloseable {
   }
 
   double cpuSeconds() throws IOException {
-    double total = 0;
-    for (WorkerInstance w : processes) {
-      total += w.cpuSeconds();
-    }
-    return total;
+    return sum(WorkerInstance::cpuSeconds);
   }
 
   double compilerSeconds() throws IOException {
-    double total = 0;
-    for (WorkerInstance w : processes) {
-      total += w.compilerSeconds();
-    }
-    return total;
+    return sum(WorkerInstance::compilerSeconds);
   }
 
   double peakResidentMegabytes() throws IOException {
@@ -102,6 +86,19 @@ final class WorkerGroup implements AutoCloseable {
       max = Math.max(max, w.peakResidentMegabytes());
     }
     return max;
+  }
+
+  /** A figure one worker process reports. */
+  private interface Figure {
+    double of(WorkerInstance w) throws IOException;
+  }
+
+  private double sum(Figure figure) throws IOException {
+    double total = 0;
+    for (WorkerInstance w : processes) {
+      total += figure.of(w);
+    }
+    return total;
   }
 
   @Override

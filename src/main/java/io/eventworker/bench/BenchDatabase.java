@@ -1,8 +1,10 @@
 package io.eventworker.bench;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.Migrations;
+import io.eventworker.queue.EventRepository;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -16,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The benchmark's database: made fresh on the server of DATABASE_URL and dropped at the end (or,
@@ -86,21 +87,15 @@ final class BenchDatabase implements AutoCloseable {
   }
 
   private void prepare() throws SQLException {
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setURL(config.database().jdbcUrl());
-    ds.setUser(config.database().user());
-    ds.setPassword(config.database().password());
-    new Migrations(ds).migrate();
+    try (HikariDataSource ds = ConnectionPool.create(config, null, ConnectionPool.Use.COMMAND)) {
+      new Migrations(ds).migrate();
+    }
     reset();
     try (Connection c = connect();
         PreparedStatement ps = c.prepareStatement(USERS_INSERT)) {
       ps.setInt(1, USERS);
       ps.executeUpdate();
     }
-  }
-
-  WorkerConfig config() {
-    return config;
   }
 
   /** DATABASE_URL and DATABASE_PASSWORD for a worker or enqueue process on this database. */
@@ -135,13 +130,18 @@ final class BenchDatabase implements AutoCloseable {
   void insert(long count, String status) throws SQLException {
     try (Connection c = connect();
         PreparedStatement ps = c.prepareStatement(EVENTS)) {
-      ps.setInt(1, USERS);
-      ps.setString(2, status);
-      ps.setLong(3, nextEvent);
-      ps.setLong(4, nextEvent + count - 1);
-      ps.executeUpdate();
+      insertEvents(ps, status, nextEvent, nextEvent + count - 1);
     }
     nextEvent += count;
+  }
+
+  /** Runs {@link #EVENTS} for events {@code from} to {@code to}. */
+  private static void insertEvents(PreparedStatement events, String status, long from, long to) throws SQLException {
+    events.setInt(1, USERS);
+    events.setString(2, status);
+    events.setLong(3, from);
+    events.setLong(4, to);
+    events.executeUpdate();
   }
 
   /**
@@ -155,13 +155,8 @@ final class BenchDatabase implements AutoCloseable {
         PreparedStatement raw = c.prepareStatement(HOSTILE)) {
       c.setAutoCommit(false);
       for (int chunk = 0; chunk < chunks; chunk++) {
-        long from = nextEvent + chunk * valid / chunks;
-        long to = nextEvent + (chunk + 1) * valid / chunks - 1;
-        generated.setInt(1, USERS);
-        generated.setString(2, "pending");
-        generated.setLong(3, from);
-        generated.setLong(4, to);
-        generated.executeUpdate();
+        insertEvents(generated, "pending", nextEvent + chunk * valid / chunks,
+            nextEvent + (chunk + 1) * valid / chunks - 1);
         for (HostileCorpus.HostileEvent e : hostile.subList(chunk * hostile.size() / chunks, (chunk + 1) * hostile.size() / chunks)) {
           raw.setString(1, e.eventType());
           raw.setString(2, e.data());
@@ -174,27 +169,11 @@ final class BenchDatabase implements AutoCloseable {
     nextEvent += valid;
   }
 
-  long pending() throws SQLException {
-    return queryLong("SELECT count(*) FROM events WHERE status = 'pending'");
-  }
-
-  long processed() throws SQLException {
-    return queryLong("SELECT count(*) FROM events WHERE status = 'processed'");
-  }
-
-  /** Seconds since the earliest processed_at: when the worker began on the current events. */
-  double secondsSinceFirstProcessed() throws SQLException {
-    try (Connection c = connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT extract(epoch FROM LOCALTIMESTAMP - min(processed_at)) FROM events")) {
-      rs.next();
-      return rs.getDouble(1);
-    }
-  }
-
   /** Dead row versions in events, as the statistics last reported (they lag by about a second). */
   long deadTuples() throws SQLException {
-    return queryLong("SELECT coalesce(n_dead_tup, 0) FROM pg_stat_user_tables WHERE relname = 'events'");
+    try (Connection c = connect()) {
+      return new EventRepository().tableHealth(c).deadTuples();
+    }
   }
 
   /** Server version and the settings that decide throughput. */

@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +24,7 @@ public final class Benchmark {
 
   /** Prepares a case's database before its workers start; closed after the measurement. */
   private interface Setup {
-    AutoCloseable before(BenchDatabase db) throws Exception;
+    AutoCloseable before() throws Exception;
   }
 
   /** A measured drain. */
@@ -35,7 +34,7 @@ public final class Benchmark {
     }
   }
 
-  private static final Setup NOTHING = db -> () -> {};
+  private static final Setup NOTHING = () -> () -> {};
 
   private final BenchDatabase db;
   private final Options options;
@@ -216,7 +215,7 @@ public final class Benchmark {
   private Drain drain(String what, long queued, long measured, Setup setup) throws Exception {
     step(what + ": " + measured + " events" + (queued > measured ? " of " + queued + " queued" : ""));
     db.reset();
-    try (AutoCloseable during = setup.before(db);
+    try (AutoCloseable during = setup.before();
         WorkerGroup workers = WorkerGroup.start(db, options)) {
       warmUp(workers);
       double cpuBefore = workers.cpuSeconds();
@@ -264,7 +263,7 @@ public final class Benchmark {
   }
 
   private Setup keepProcessed(long rows) {
-    return db -> {
+    return () -> {
       step("  loading " + rows + " processed events and vacuuming");
       for (long loaded = 0; loaded < rows; loaded += 1_000_000) {
         db.insert(Math.min(1_000_000, rows - loaded), "processed");
@@ -275,7 +274,7 @@ public final class Benchmark {
   }
 
   /** A long report in another session: a snapshot held open for the whole run, as readonly_user would. */
-  private AutoCloseable holdHorizon(BenchDatabase db) throws SQLException {
+  private AutoCloseable holdHorizon() throws SQLException {
     Connection report = db.connect();
     report.setAutoCommit(false);
     report.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);

@@ -26,19 +26,12 @@ final class Ingest {
     try {
       try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
         for (long i = 1; i <= count; i++) {
-          out.write(i % 2 == 1
-              ? "{\"event_type\":\"data_entry\",\"user_id\":" + (1 + i % BenchDatabase.USERS)
-                  + ",\"data\":{\"key\":\"file-" + i + "\",\"value\":{\"enabled\":true},\"type\":\"preference\"}}\n"
-              : "{\"event_type\":\"metric\",\"user_id\":" + (1 + i % BenchDatabase.USERS)
-                  + ",\"data\":{\"name\":\"request_ms\",\"value\":" + (i % 1000) * 0.25 + ",\"tags\":{\"route\":\"/api\"}}}\n");
+          boolean entry = i % 2 == 1;
+          out.write("{\"event_type\":\"" + (entry ? "data_entry" : "metric") + "\",\"user_id\":"
+              + (1 + i % BenchDatabase.USERS) + ",\"data\":" + payload(entry, "file-", i) + "}\n");
         }
       }
-      ProcessBuilder builder = new ProcessBuilder(List.of(
-          WorkerInstance.javaCommand(), "-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main",
-          "enqueue", "--file", file.toString())).redirectErrorStream(true);
-      builder.environment().remove("DATABASE_PASSWORD");
-      builder.environment().putAll(db.processEnvironment());
-      Process p = builder.start();
+      Process p = WorkerInstance.command(db, List.of(), "enqueue", "--file", file.toString()).start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
         throw new IOException("enqueue --file failed:\n" + output);
@@ -69,13 +62,18 @@ final class Ingest {
           boolean entry = n % 2 == 0;
           insert.setString(3 * i + 1, entry ? "data_entry" : "metric");
           insert.setInt(3 * i + 2, (int) (1 + n % BenchDatabase.USERS));
-          insert.setString(3 * i + 3, entry
-              ? "{\"key\":\"insert-" + n + "\",\"value\":{\"enabled\":true},\"type\":\"preference\"}"
-              : "{\"name\":\"request_ms\",\"value\":" + (n % 1000) * 0.25 + ",\"tags\":{\"route\":\"/api\"}}");
+          insert.setString(3 * i + 3, payload(entry, "insert-", n));
         }
         insert.executeUpdate();
       }
     }
     return count / ((System.nanoTime() - started) / 1e9);
+  }
+
+  /** A producer's payload: a data entry keyed {@code keyPrefix + n}, or a metric. */
+  private static String payload(boolean entry, String keyPrefix, long n) {
+    return entry
+        ? "{\"key\":\"" + keyPrefix + n + "\",\"value\":{\"enabled\":true},\"type\":\"preference\"}"
+        : "{\"name\":\"request_ms\",\"value\":" + (n % 1000) * 0.25 + ",\"tags\":{\"route\":\"/api\"}}";
   }
 }

@@ -46,14 +46,11 @@ final class WorkerInstance implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    List<String> command = new ArrayList<>(List.of(
-        javaCommand(), "-XX:MaxRAM=" + memory, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError",
-        "-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main", "run"));
     Path log = Files.createTempFile("bench-worker", ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder = command(db,
+        List.of("-XX:MaxRAM=" + memory, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"), "run")
+        .redirectOutput(log.toFile());
     var env = builder.environment();
-    env.remove("DATABASE_PASSWORD");
-    env.putAll(db.processEnvironment());
     env.put("WORKER_THREADS", Integer.toString(threads));
     env.put("BATCH_SIZE", Integer.toString(batchSize));
     env.put("DB_POOL_SIZE", Integer.toString(Math.max(10, threads + 1)));
@@ -64,6 +61,22 @@ final class WorkerInstance implements AutoCloseable {
     WorkerInstance worker = new WorkerInstance(builder.start(), log, port);
     worker.awaitReady();
     return worker;
+  }
+
+  /**
+   * {@code event-worker ARGS} as a child process of this one (same classpath), on the benchmark's
+   * database, output and errors merged.
+   */
+  static ProcessBuilder command(BenchDatabase db, List<String> jvmFlags, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(javaCommand());
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().remove("DATABASE_PASSWORD");
+    builder.environment().putAll(db.processEnvironment());
+    return builder;
   }
 
   private void awaitReady() throws IOException {
@@ -107,7 +120,12 @@ final class WorkerInstance implements AutoCloseable {
 
   /** User plus system CPU seconds the process has used. */
   double cpuSeconds() throws IOException {
-    String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+    return cpuSecondsIn(Path.of("/proc", Long.toString(process.pid()), "stat"));
+  }
+
+  /** User plus system CPU seconds from a /proc stat file (a process's or a thread's). */
+  private static double cpuSecondsIn(Path statFile) throws IOException {
+    String stat = Files.readString(statFile);
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
   }
@@ -118,11 +136,9 @@ final class WorkerInstance implements AutoCloseable {
     try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
       for (Path task : tasks.toList()) {
         try {
-          if (Files.readString(task.resolve("comm")).startsWith("C")
-              && Files.readString(task.resolve("comm")).contains("Compiler")) {
-            String stat = Files.readString(task.resolve("stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            total += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
+          String name = Files.readString(task.resolve("comm"));
+          if (name.startsWith("C") && name.contains("Compiler")) {
+            total += cpuSecondsIn(task.resolve("stat"));
           }
         } catch (IOException threadGone) {
           // The thread ended while we looked.
@@ -180,7 +196,7 @@ final class WorkerInstance implements AutoCloseable {
     Files.deleteIfExists(log);
   }
 
-  static String javaCommand() {
+  private static String javaCommand() {
     return ProcessHandle.current().info().command().orElse("java");
   }
 

@@ -109,8 +109,8 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
   }
 
   @Override
-  public void failed(String type) {
-    events(failed, type, "failed").increment();
+  public void failed(String type, long count) {
+    events(failed, type, "failed").increment(count);
   }
 
   @Override

@@ -8,10 +8,12 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -130,8 +132,8 @@ public final class QueueGauges implements AutoCloseable {
    */
   static List<QueueDepth> largestTypes(List<QueueDepth> rows) {
     List<QueueDepth> kept = new ArrayList<>();
-    Map<String, QueueDepth> other = new java.util.TreeMap<>();
-    Map<String, Integer> perStatus = new java.util.HashMap<>();
+    Map<String, QueueDepth> other = new TreeMap<>();
+    Map<String, Integer> perStatus = new HashMap<>();
     List<QueueDepth> bySize = new ArrayList<>(rows);
     bySize.sort(Comparator.comparingLong(QueueDepth::count).reversed());
     for (QueueDepth row : bySize) {

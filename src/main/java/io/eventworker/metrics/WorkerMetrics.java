@@ -19,8 +19,8 @@ public interface WorkerMetrics {
   /** An attempt failed and the event will be tried again later. */
   default void retried(String type) {}
 
-  /** An event was marked failed for good. */
-  default void failed(String type) {}
+  /** {@code count} events were marked failed for good. */
+  default void failed(String type, long count) {}
 
   /** A batch of {@code size} events was claimed, processed and committed in {@code nanos}. */
   default void batchCompleted(int size, long nanos) {}

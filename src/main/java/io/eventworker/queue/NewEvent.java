@@ -39,7 +39,6 @@ public record NewEvent(String eventType, Integer userId, String data) {
    */
   public static NewEvent parseLine(String line) throws InvalidInputException {
     String type = null;
-    boolean typeSeen = false;
     Integer userId = null;
     String data = null;
     try (JsonParser p = Json.MAPPER.getFactory().createParser(line)) {
@@ -50,10 +49,7 @@ public record NewEvent(String eventType, Integer userId, String data) {
         String field = p.currentName();
         JsonToken value = p.nextToken();
         switch (field) {
-          case "event_type" -> {
-            typeSeen = true;
-            type = value == JsonToken.VALUE_STRING ? p.getText() : null;
-          }
+          case "event_type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
           case "user_id" -> {
             if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
               userId = p.getIntValue();
@@ -81,7 +77,7 @@ public record NewEvent(String eventType, Integer userId, String data) {
     } catch (IOException e) {
       throw new InvalidInputException("cannot be read: " + e.getMessage());
     }
-    if (!typeSeen || type == null) {
+    if (type == null) {
       throw new InvalidInputException("'event_type' must be a non-empty string");
     }
     if (data == null) {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ final class BatchProcessor {
 
   private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
   // How long an event passed over by the claim cursor (see ClaimCursors) may wait at most.
-  private static final long RESCAN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  private static final long RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final DataSource dataSource;
   private final EventRepository repository;
@@ -71,7 +72,11 @@ final class BatchProcessor {
   }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */
-  private record Outcome(Event event, String error, long retryDelayMillis) {}
+  private record Outcome(Event event, String error, long retryDelayMillis) {
+    Failure failure() {
+      return new Failure(event.id(), error, retryDelayMillis);
+    }
+  }
 
   private record Result(List<Event> processed, List<Outcome> failures) {
     int size() {
@@ -134,9 +139,7 @@ final class BatchProcessor {
           result = new Result(handled, failures);
           repository.markProcessed(c, ids(handled), rows.batches(handled));
         }
-        repository.recordFailures(
-            c,
-            failures.stream().map(f -> new Failure(f.event().id(), f.error(), f.retryDelayMillis())).toList());
+        repository.recordFailures(c, failures.stream().map(Outcome::failure).toList());
         c.commit();
       } catch (Throwable e) {
         rollbackQuietly(c, e);
@@ -242,7 +245,7 @@ final class BatchProcessor {
         }
         Outcome failure = new Outcome(again.get(0), "rejected by the database: " + DatabaseErrors.describe(cause), -1);
         result = new Result(List.of(), List.of(failure));
-        repository.recordFailures(c, List.of(new Failure(event.id(), failure.error(), -1)));
+        repository.recordFailures(c, List.of(failure.failure()));
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c, e);
@@ -270,7 +273,7 @@ final class BatchProcessor {
     for (Outcome f : result.failures()) {
       Event event = f.event();
       if (f.retryDelayMillis() < 0) {
-        metrics.failed(event.type());
+        metrics.failed(event.type(), 1);
         failureLog.warn("{} failed: {}", event, f.error());
       } else {
         metrics.retried(event.type());

@@ -89,10 +89,8 @@ final class Housekeeping implements AutoCloseable {
             c.commit();
             failed += step;
           } while (step == STEP);
-          for (long i = 0; i < failed; i++) {
-            metrics.failed(UNHANDLED);
-          }
           if (failed > 0) {
+            metrics.failed(UNHANDLED, failed);
             log.warn("failed {} events of type '{}': no handler for it", failed, type);
           }
         }

@@ -30,14 +30,6 @@ final class ChaosDatabase {
     return new ChaosDatabase(cluster, name);
   }
 
-  String name() {
-    return name;
-  }
-
-  PostgresCluster cluster() {
-    return cluster;
-  }
-
   /** A DATABASE_URL straight to the cluster. */
   String url() {
     return cluster.url(name);

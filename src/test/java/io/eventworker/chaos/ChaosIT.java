@@ -9,6 +9,7 @@ import io.eventworker.testing.TcpProxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,9 +63,10 @@ class ChaosIT {
     cluster.execute("postgres", "CREATE DATABASE " + TEMPLATE);
     // The real jar's migrate, once; each scenario gets a copy of the result.
     Jar.run(ChaosDatabase.envWithUrl(cluster.url(TEMPLATE)), "migrate");
-    report = new ChaosReport(cluster.version());
+    String version = cluster.version();
+    report = new ChaosReport(version);
     System.out.printf("[chaos] PostgreSQL cluster on 127.0.0.1:%d, %s; random seed %d (-Dchaos.seed=%d repeats it)%n",
-        cluster.port(), cluster.version(), seed, seed);
+        cluster.port(), version, seed, seed);
   }
 
   @AfterAll
@@ -102,8 +104,8 @@ class ChaosIT {
     try {
       Traffic.insertInChunks(db, 1, total, total);
       try (Workers workers = Workers.start("selfcheck", db.env(), 1)) {
-        awaitDrained(db, workers, EVENTUALLY);
-        assertCleanExit(workers, Duration.ofSeconds(10));
+        awaitDrained(db, workers);
+        assertCleanExit(workers);
       }
       Invariant.Outcome clean = Invariant.check(db, total);
       Invariant.assertHolds(db, clean);
@@ -159,10 +161,10 @@ class ChaosIT {
     int kills = 20;
     int total = chunk * kills;
     ChaosDatabase db = database("chaos_kill");
-    long logFrom = cluster.serverLogSize();
-    int killsMidChunk = 0;
-    List<String> halfDone = new ArrayList<>();
-    try {
+    runScenario(scenario, db, () -> {
+      long logFrom = cluster.serverLogSize();
+      int killsMidChunk = 0;
+      List<String> halfDone = new ArrayList<>();
       try (Workers workers = Workers.start("kill", db.env("WORKER_THREADS", "2", "BATCH_SIZE", "50"), 3);
           Connection c = db.connect()) {
         workers.awaitReady(READY);
@@ -180,15 +182,12 @@ class ChaosIT {
           if (pendingNow > 0) {
             killsMidChunk++;
           }
-          String violations = Invariant.nothingHalfDone(db);
-          if (!violations.isEmpty()) {
-            halfDone.add("after kill " + (round + 1) + ": " + violations);
-          }
+          noteHalfDone(db, halfDone, "after kill " + (round + 1));
           workers.startSlot(victim);
           Thread.sleep(1_000 + random.nextInt(2_000));
         }
-        awaitDrained(db, workers, EVENTUALLY);
-        assertCleanExit(workers, Duration.ofSeconds(10));
+        awaitDrained(db, workers);
+        assertCleanExit(workers);
       }
       String log = cluster.serverLogSince(logFrom);
       int cutTransactions = count(log, "unexpected EOF on client connection with an open transaction");
@@ -201,12 +200,7 @@ class ChaosIT {
       assertTrue(halfDone.isEmpty(), "half-done work seen after a kill: " + halfDone);
       assertTrue(killsMidChunk >= kills / 2, "only " + killsMidChunk + " of " + kills + " kills landed while work was pending");
       assertTrue(cutTransactions >= 1, "no kill cut an open transaction (server log)");
-    } catch (Throwable e) {
-      failed(scenario, e);
-      throw e;
-    } finally {
-      db.drop();
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -227,11 +221,11 @@ class ChaosIT {
     int[] downSeconds = {0, 0, 0, 30};
     int chunk = 25_000;
     ChaosDatabase db = database("chaos_restart");
-    int next = 1;
-    int notReadySeen = 0;
-    List<String> recoveries = new ArrayList<>();
-    List<String> halfDone = new ArrayList<>();
-    try {
+    runScenario(scenario, db, this::ensureServerUp, () -> {
+      int next = 1;
+      int notReadySeen = 0;
+      List<String> recoveries = new ArrayList<>();
+      List<String> halfDone = new ArrayList<>();
       try (Workers workers = Workers.start("restart", db.env("WORKER_THREADS", "2", "BATCH_SIZE", "100"), 2)) {
         workers.awaitReady(READY);
         workers.monitorReadiness();
@@ -258,9 +252,7 @@ class ChaosIT {
           cluster.startServer();
           long upAt = System.nanoTime();
           Recovery r = awaitRecovery(db, workers, upAt);
-          if (r.probe() > 0) {
-            next += r.probe();
-          }
+          next += r.probe();
           for (int w = 0; w < workers.size(); w++) {
             if (workers.sawReadiness(w, 503, downAt, upAt)) {
               notReadySeen++;
@@ -269,17 +261,14 @@ class ChaosIT {
                   + downSeconds[i] + " s outage");
             }
           }
-          String violations = Invariant.nothingHalfDone(db);
-          if (!violations.isEmpty()) {
-            halfDone.add("after " + fault + ": " + violations);
-          }
+          noteHalfDone(db, halfDone, "after " + fault);
           report.measure(scenario, fault, r.resumed(), r.caughtUp(), r.ready());
           recoveries.add(String.format(Locale.ROOT, "%.1f", r.resumed()));
           System.out.printf("[chaos] restart: %s: processing resumed %.2f s after the server was up, caught up after %.2f s, all ready after %.2f s%n",
               fault, r.resumed(), r.caughtUp(), r.ready());
         }
-        awaitDrained(db, workers, EVENTUALLY);
-        assertCleanExit(workers, Duration.ofSeconds(10));
+        awaitDrained(db, workers);
+        assertCleanExit(workers);
       }
       Invariant.Outcome o = Invariant.check(db, next - 1);
       record(scenario, o, String.join(" / ", recoveries) + " s",
@@ -287,13 +276,7 @@ class ChaosIT {
               notReadySeen, modes.length * 2));
       Invariant.assertHolds(db, o);
       assertTrue(halfDone.isEmpty(), "half-done work after a restart: " + halfDone);
-    } catch (Throwable e) {
-      failed(scenario, e);
-      throw e;
-    } finally {
-      ensureServerUp();
-      db.drop();
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -311,10 +294,10 @@ class ChaosIT {
     String scenario = "3. pg_terminate_backend";
     int total = 100_000;
     ChaosDatabase db = database("chaos_terminate");
-    long terminated = 0;
-    int rounds = 0;
-    double retries;
-    try {
+    runScenario(scenario, db, () -> {
+      long terminated = 0;
+      int rounds = 0;
+      double retries;
       try (Workers workers = Workers.start("terminate", db.env("WORKER_THREADS", "2", "BATCH_SIZE", "100"), 3)) {
         workers.awaitReady(READY);
         try (Traffic.Producer producer = Traffic.Producer.start(db, 1, total, 2_000, 4_000, 1);
@@ -332,12 +315,12 @@ class ChaosIT {
           }
           producer.await(EVENTUALLY);
         }
-        awaitDrained(db, workers, EVENTUALLY);
+        awaitDrained(db, workers);
         for (int w = 0; w < workers.size(); w++) {
           awaitReady200(workers, w, READY);
         }
         retries = workers.metricSum("eventworker_database_retries_total");
-        assertCleanExit(workers, Duration.ofSeconds(10));
+        assertCleanExit(workers);
       }
       System.out.printf("[chaos] terminate: %d sessions terminated in %d rounds; %.0f database errors retried%n",
           terminated, rounds, retries);
@@ -347,12 +330,7 @@ class ChaosIT {
       Invariant.assertHolds(db, o);
       assertTrue(terminated >= 30, "only " + terminated + " sessions terminated");
       assertTrue(retries > 0, "the terminated connections never showed as retried database errors");
-    } catch (Throwable e) {
-      failed(scenario, e);
-      throw e;
-    } finally {
-      db.drop();
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -389,11 +367,11 @@ class ChaosIT {
     String scenario = "4. network blackhole";
     int backlog = 10_000;
     ChaosDatabase db = database("chaos_blackhole");
-    List<String> recoveries = new ArrayList<>();
-    List<String> halfDone = new ArrayList<>();
-    long last;
-    double errors;
-    try {
+    runScenario(scenario, db, () -> {
+      List<String> recoveries = new ArrayList<>();
+      List<String> halfDone = new ArrayList<>();
+      long last;
+      double errors;
       try (TcpProxy proxy = TcpProxy.start("127.0.0.1", cluster.port())) {
         Map<String, String> env = ChaosDatabase.envWithUrl(db.urlThroughPort(proxy.port()),
             "DB_SOCKET_TIMEOUT", "5s", "DB_STATEMENT_TIMEOUT", "3s", "DB_CONNECT_TIMEOUT", "2s",
@@ -435,19 +413,16 @@ class ChaosIT {
               recoveries.add(String.format(Locale.ROOT, "%.1f", r.resumed()));
               System.out.printf("[chaos] blackhole: %s (%d connections silenced): processing resumed %.2f s after the path was back, caught up after %.2f s, all ready after %.2f s%n",
                   fault.description, silenced, r.resumed(), r.caughtUp(), r.ready());
-              String violations = Invariant.nothingHalfDone(db);
-              if (!violations.isEmpty()) {
-                halfDone.add("after " + fault.description + ": " + violations);
-              }
+              noteHalfDone(db, halfDone, "after " + fault.description);
             }
             producer.close();
             producer.check();
             last = backlog + producer.inserted();
           }
-          awaitDrained(db, workers, EVENTUALLY);
+          awaitDrained(db, workers);
           errors = workers.metricSum("eventworker_database_retries_total")
               + workers.metricSum("eventworker_loop_errors_total");
-          assertCleanExit(workers, Duration.ofSeconds(10));
+          assertCleanExit(workers);
         }
       }
       Invariant.Outcome o = Invariant.check(db, last);
@@ -456,12 +431,7 @@ class ChaosIT {
       Invariant.assertHolds(db, o);
       assertTrue(halfDone.isEmpty(), "half-done work after a network fault: " + halfDone);
       assertTrue(errors > 0, "the workers never noticed the dead path");
-    } catch (Throwable e) {
-      failed(scenario, e);
-      throw e;
-    } finally {
-      db.drop();
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -479,11 +449,11 @@ class ChaosIT {
     String scenario = "5. producers 1,000/s";
     int total = 30_000;
     ChaosDatabase db = database("chaos_produce");
-    long maxPending = 0;
-    double rate;
-    double caughtUp;
-    double[] latency;
-    try {
+    runScenario(scenario, db, () -> {
+      long maxPending = 0;
+      double rate;
+      double caughtUp;
+      double[] latency;
       try (Workers workers = Workers.start("produce", db.env(), 2)) {
         workers.awaitReady(READY);
         try (Traffic.Producer producer = Traffic.Producer.start(db, 1, total, 5, 1_000, 4);
@@ -496,11 +466,11 @@ class ChaosIT {
           producer.await(EVENTUALLY);
           rate = producer.rate();
           long lastInsert = System.nanoTime();
-          awaitDrained(db, workers, EVENTUALLY);
+          awaitDrained(db, workers);
           caughtUp = (System.nanoTime() - lastInsert) / 1e9;
           latency = latency(c);
         }
-        assertCleanExit(workers, Duration.ofSeconds(10));
+        assertCleanExit(workers);
       }
       System.out.printf("[chaos] produce: %.0f events/s inserted in 6,000 statements; at most %d pending; empty %.2f s after the last insert; latency p50 %.3f s, p99 %.3f s, max %.3f s%n",
           rate, maxPending, caughtUp, latency[0], latency[1], latency[2]);
@@ -511,12 +481,7 @@ class ChaosIT {
       Invariant.assertHolds(db, o);
       assertTrue(rate >= 900, "producers reached only " + rate + " events/s");
       assertTrue(maxPending < 10_000, "the workers fell behind: " + maxPending + " pending");
-    } catch (Throwable e) {
-      failed(scenario, e);
-      throw e;
-    } finally {
-      db.drop();
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -535,10 +500,10 @@ class ChaosIT {
     String scenario = "6. SIGTERM under load";
     int total = 200_000;
     ChaosDatabase db = database("chaos_sigterm");
-    List<String> halfDone = new ArrayList<>();
-    double slowestExit = 0;
-    int stops = 0;
-    try {
+    runScenario(scenario, db, () -> {
+      List<String> halfDone = new ArrayList<>();
+      double slowestExit = 0;
+      int stops = 0;
       Traffic.insertInChunks(db, 1, total, 50_000);
       for (int round = 0; round < 3; round++) {
         long pendingAtStop;
@@ -554,28 +519,20 @@ class ChaosIT {
           }
           pendingAtStop = pending(c);
         }
-        String violations = Invariant.nothingHalfDone(db);
-        if (!violations.isEmpty()) {
-          halfDone.add("after SIGTERM " + (round + 1) + ": " + violations);
-        }
+        noteHalfDone(db, halfDone, "after SIGTERM " + (round + 1));
         System.out.printf("[chaos] sigterm: round %d: both workers exited 0, %d events still pending%n", round + 1, pendingAtStop);
         assertTrue(pendingAtStop > 0, "the queue was empty before SIGTERM: not under load");
       }
       try (Workers workers = Workers.start("sigterm-final", db.env(), 1)) {
-        awaitDrained(db, workers, EVENTUALLY);
-        assertCleanExit(workers, Duration.ofSeconds(10));
+        awaitDrained(db, workers);
+        assertCleanExit(workers);
       }
       Invariant.Outcome o = Invariant.check(db, total);
       record(scenario, o, String.format(Locale.ROOT, "exit ≤ %.1f s", slowestExit),
           String.format(Locale.ROOT, "%d SIGTERMs mid-backlog, each exit 0 (slowest %.2f s), then a restart finished the rest", stops, slowestExit));
       Invariant.assertHolds(db, o);
       assertTrue(halfDone.isEmpty(), "half-done work after SIGTERM: " + halfDone);
-    } catch (Throwable e) {
-      failed(scenario, e);
-      throw e;
-    } finally {
-      db.drop();
-    }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -589,6 +546,30 @@ class ChaosIT {
   private void ensureServerUp() {
     if (!cluster.isAccepting()) {
       cluster.startServer();
+    }
+  }
+
+  /** A scenario's run, as a lambda that may throw whatever a test method may. */
+  @FunctionalInterface
+  private interface ScenarioBody {
+    void run() throws Exception;
+  }
+
+  /** Runs a scenario: a failure still gets a report row, and its database is dropped whatever happened. */
+  private void runScenario(String scenario, ChaosDatabase db, ScenarioBody body) throws Exception {
+    runScenario(scenario, db, () -> { }, body);
+  }
+
+  /** As above, with {@code beforeDrop} run first in the clean-up (after a failure's row is added). */
+  private void runScenario(String scenario, ChaosDatabase db, Runnable beforeDrop, ScenarioBody body) throws Exception {
+    try {
+      body.run();
+    } catch (Throwable e) {
+      failed(scenario, e);
+      throw e;
+    } finally {
+      beforeDrop.run();
+      db.drop();
     }
   }
 
@@ -612,6 +593,14 @@ class ChaosIT {
     }
   }
 
+  /** Adds to {@code halfDone}, under {@code label}, what {@link Invariant#nothingHalfDone} finds now. */
+  private static void noteHalfDone(ChaosDatabase db, List<String> halfDone, String label) throws SQLException {
+    String violations = Invariant.nothingHalfDone(db);
+    if (!violations.isEmpty()) {
+      halfDone.add(label + ": " + violations);
+    }
+  }
+
   private static long pending(Connection c) throws Exception {
     return ChaosDatabase.queryLong(c, "SELECT count(*) FROM events WHERE status = 'pending'");
   }
@@ -631,14 +620,14 @@ class ChaosIT {
   }
 
   /** Waits until no event is pending, the workers staying alive. */
-  private static void awaitDrained(ChaosDatabase db, Workers workers, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  private static void awaitDrained(ChaosDatabase db, Workers workers) throws Exception {
+    long deadline = System.nanoTime() + EVENTUALLY.toNanos();
     try (Connection c = db.connect()) {
       long left;
       while ((left = pending(c)) > 0) {
         workers.assertAlive("before the queue was drained");
         if (System.nanoTime() > deadline) {
-          throw new AssertionError(left + " events still pending after " + timeout + "; worker 0:\n"
+          throw new AssertionError(left + " events still pending after " + EVENTUALLY + "; worker 0:\n"
               + Workers.tail(workers.get(0).output()));
         }
         Thread.sleep(100);
@@ -646,9 +635,9 @@ class ChaosIT {
     }
   }
 
-  /** SIGTERM to every worker: each exits 0 within {@code timeout}. */
-  private static void assertCleanExit(Workers workers, Duration timeout) throws InterruptedException {
-    for (Workers.Exit exit : workers.terminateAll(timeout)) {
+  /** SIGTERM to every worker: each exits 0 within 10 s. */
+  private static void assertCleanExit(Workers workers) throws InterruptedException {
+    for (Workers.Exit exit : workers.terminateAll(Duration.ofSeconds(10))) {
       assertEquals(0, exit.status(), "worker " + exit.slot() + " after SIGTERM:\n" + Workers.tail(exit.output()));
     }
   }
@@ -682,7 +671,7 @@ class ChaosIT {
     while (c == null) {
       try {
         c = db.connect();
-      } catch (java.sql.SQLException e) {
+      } catch (SQLException e) {
         assertTrue(System.nanoTime() < deadline, "cannot connect to the database: " + e);
         Thread.sleep(20);
       }

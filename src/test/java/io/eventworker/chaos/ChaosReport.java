@@ -59,10 +59,6 @@ final class ChaosReport {
     measurements.add(new Measurement(scenario, fault, resumedSeconds, caughtUpSeconds, readySeconds));
   }
 
-  synchronized List<Measurement> measurements(String scenario) {
-    return measurements.stream().filter(m -> m.scenario().equals(scenario)).toList();
-  }
-
   /** Every scenario ran (passed or not): the report describes a whole run. */
   synchronized boolean complete() {
     return rows.size() == SCENARIOS;
@@ -145,7 +141,7 @@ final class ChaosReport {
 
   /** Writes docs/RELIABILITY.md: the run's tables and what each scenario and timeout means. */
   synchronized void write(Path file) throws IOException {
-    String doc = TEMPLATE
+    String doc = ChaosDoc.TEXT
         .replace("{date}", startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
         .replace("{machine}", machine())
         .replace("{runtime}", seconds(runtime()))
@@ -154,6 +150,4 @@ final class ChaosReport {
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, doc, StandardCharsets.UTF_8);
   }
-
-  private static final String TEMPLATE = ChaosDoc.TEXT;
 }

@@ -3,6 +3,7 @@ package io.eventworker.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventworker.testing.Fixtures;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -125,28 +126,16 @@ final class Invariant {
     assertEquals(0, o.duplicated(), "duplicated events: " + detail);
     assertEquals(0, o.stray(), "stray rows or events: " + detail);
     assertEquals(0, o.extraAttempts(), "attempts charged for the system's failures: " + detail);
-    long invalid = Traffic.invalidAmong(o.events());
-    long valid = o.events() - invalid;
-    long entries = (o.events() + 1) / 2 - invalidOdd(o.events());
-    long metrics = valid - entries;
+    // Traffic numbers its events by the same rule as Fixtures: odd seq an entry, even a metric,
+    // every INVALID_EVERY-th invalid.
+    Fixtures.Expected expected = Fixtures.expected(Math.toIntExact(o.events()), Traffic.INVALID_EVERY);
     assertEquals(o.events(), db.queryLong("SELECT count(*) FROM events"), "events stored: " + detail);
-    assertEquals(valid, o.processed(), "processed events: " + detail);
-    assertEquals(invalid, o.failed(), "failed events: " + detail);
+    assertEquals(expected.entries() + expected.metrics(), o.processed(), "processed events: " + detail);
+    assertEquals(expected.invalid(), o.failed(), "failed events: " + detail);
     assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"), "pending events");
-    assertEquals(entries, db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
-    assertEquals(metrics, db.queryLong("SELECT count(*) FROM metrics"), "metrics rows");
+    assertEquals(expected.entries(), db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
+    assertEquals(expected.metrics(), db.queryLong("SELECT count(*) FROM metrics"), "metrics rows");
     assertTrue(o.holds(), detail);
-  }
-
-  /** Invalid events among 1..n with an odd seq (invalid data entries). */
-  private static long invalidOdd(long n) {
-    long count = 0;
-    for (long seq = Traffic.INVALID_EVERY; seq <= n; seq += Traffic.INVALID_EVERY) {
-      if (seq % 2 == 1) {
-        count++;
-      }
-    }
-    return count;
   }
 
   /**

@@ -45,15 +45,6 @@ final class Traffic {
 
   private Traffic() {}
 
-  static boolean valid(long seq) {
-    return seq % INVALID_EVERY != 0;
-  }
-
-  /** How many of events 1..n are invalid. */
-  static long invalidAmong(long n) {
-    return n / INVALID_EVERY;
-  }
-
   /** Inserts events from..to (inclusive) in one statement: one NOTIFY for all of them. */
   static void insert(Connection c, int from, int to) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(INSERT)) {
@@ -82,22 +73,17 @@ final class Traffic {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicInteger next;
     private final AtomicInteger inserted = new AtomicInteger();
-    private final AtomicInteger statements = new AtomicInteger();
     private final AtomicReference<Throwable> error = new AtomicReference<>();
-    private final int first;
-    private final int last;
     private volatile boolean stopped;
     private long startedNanos;
     private volatile long finishedNanos;
 
-    private Producer(int first, int last) {
-      this.first = first;
-      this.last = last;
+    private Producer(int first) {
       this.next = new AtomicInteger(first);
     }
 
     static Producer start(ChaosDatabase db, int first, int last, int perStatement, double eventsPerSecond, int threadCount) {
-      Producer p = new Producer(first, last);
+      Producer p = new Producer(first);
       p.startedNanos = System.nanoTime();
       double nanosPerStatement = perStatement * 1e9 / eventsPerSecond;
       AtomicInteger running = new AtomicInteger(threadCount);
@@ -117,7 +103,6 @@ final class Traffic {
               }
               insert(c, from, to);
               p.inserted.addAndGet(to - from + 1);
-              p.statements.incrementAndGet();
             }
           } catch (Throwable e) {
             p.error.compareAndSet(null, e);
@@ -162,19 +147,10 @@ final class Traffic {
       return inserted.get();
     }
 
-    int statements() {
-      return statements.get();
-    }
-
     /** Events inserted per second, from start to the last insert. */
     double rate() {
       long end = finishedNanos == 0 ? System.nanoTime() : finishedNanos;
       return inserted.get() / ((end - startedNanos) / 1e9);
-    }
-
-    /** The highest seq that will be inserted. */
-    int last() {
-      return last;
     }
 
     @Override

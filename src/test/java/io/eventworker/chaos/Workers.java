@@ -78,15 +78,6 @@ final class Workers implements AutoCloseable {
     }
   }
 
-  /** The /health/ready status of each worker (-1 when it does not answer). */
-  int[] readiness() {
-    int[] status = new int[slots.length];
-    for (int i = 0; i < slots.length; i++) {
-      status[i] = slots[i].get("/health/ready").status();
-    }
-    return status;
-  }
-
   /** The sum over the current workers of every sample of a metric (all label sets). */
   double metricSum(String metric) {
     Pattern line = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$");

@@ -2,6 +2,7 @@ package io.eventworker.cli;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.testing.Cli;
@@ -21,6 +22,13 @@ class RetryAndPruneTest {
     db.execute("INSERT INTO events (event_type, data, status, attempts, last_error, processed_at)"
         + " SELECT '" + type + "', jsonb_build_object('name', 'n' || g, 'value', g), 'failed', 5, 'downstream was down',"
         + " LOCALTIMESTAMP - interval '" + failedAgo + "' FROM generate_series(1, " + count + ") g");
+  }
+
+  /** Processed metric events, created and processed {@code ago} (an SQL interval). */
+  private void insertProcessed(int count, String ago) throws Exception {
+    String at = "LOCALTIMESTAMP - interval '" + ago + "'";
+    db.execute("INSERT INTO events (event_type, data, status, created_at, processed_at)"
+        + " SELECT 'metric', '{}', 'processed', " + at + ", " + at + " FROM generate_series(1, " + count + ")");
   }
 
   @Test
@@ -64,7 +72,7 @@ class RetryAndPruneTest {
         {"retry", "--type", ""}, {"retry", "--id", "x"}}) {
       Cli.Result result = Cli.run(db.env(), args);
       assertEquals(2, result.status(), String.join(" ", args) + ": " + result);
-      assertTrue(!result.err().isBlank(), result.toString());
+      assertFalse(result.err().isBlank(), result.toString());
     }
     assertTrue(Cli.run(db.env(), "retry").err().contains("choose which failed events: --id, --type, --since, or --all"));
     assertTrue(Cli.run(db.env(), "retry", "--since", "last tuesday").err().contains("--since=last tuesday: expected a duration"));
@@ -74,11 +82,8 @@ class RetryAndPruneTest {
   @Test
   void pruneDeletesOnlyProcessedEventsOlderThanTheAge() throws Exception {
     String old = "LOCALTIMESTAMP - interval '10 days'";
-    db.execute("INSERT INTO events (event_type, data, status, created_at, processed_at)"
-        + " SELECT 'metric', '{}', 'processed', " + old + ", " + old + " FROM generate_series(1, 3500)");
-    db.execute("INSERT INTO events (event_type, data, status, created_at, processed_at)"
-        + " SELECT 'metric', '{}', 'processed', LOCALTIMESTAMP - interval '1 day', LOCALTIMESTAMP - interval '1 day'"
-        + " FROM generate_series(1, 500)");
+    insertProcessed(3500, "10 days");
+    insertProcessed(500, "1 day");
     db.execute("INSERT INTO events (event_type, data, status, created_at, processed_at, last_error)"
         + " SELECT 'metric', '{}', 'failed', " + old + ", " + old + ", 'bad' FROM generate_series(1, 200)");
     db.execute("INSERT INTO events (event_type, data, created_at) SELECT 'invoice', '{}', " + old + " FROM generate_series(1, 100)");
@@ -93,8 +98,7 @@ class RetryAndPruneTest {
 
   @Test
   void pruneRefusesBadArgumentsAndTouchesNothing() throws Exception {
-    db.execute("INSERT INTO events (event_type, data, status, created_at, processed_at) SELECT 'metric', '{}', 'processed',"
-        + " LOCALTIMESTAMP - interval '10 days', LOCALTIMESTAMP - interval '10 days' FROM generate_series(1, 10)");
+    insertProcessed(10, "10 days");
     for (String[] args : new String[][] {{"prune"}, {"prune", "--older-than", "5m"}, {"prune", "--older-than", "a week"}}) {
       Cli.Result result = Cli.run(db.env(), args);
       assertEquals(2, result.status(), String.join(" ", args) + ": " + result);
@@ -105,8 +109,7 @@ class RetryAndPruneTest {
 
   @Test
   void theDaemonPrunesWhenRetentionIsSet() throws Exception {
-    db.execute("INSERT INTO events (event_type, data, status, created_at, processed_at) SELECT 'metric', '{}', 'processed',"
-        + " LOCALTIMESTAMP - interval '3 hours', LOCALTIMESTAMP - interval '3 hours' FROM generate_series(1, 2500)");
+    insertProcessed(2500, "3 hours");
     db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"fresh\",\"value\":1}')");
     try (RunningWorker worker = RunningWorker.start(db.config("RETENTION", "1h"))) {
       await().atMost(Duration.ofSeconds(15)).until(() -> db.queryLong("SELECT count(*) FROM events") == 1);

@@ -17,6 +17,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -74,7 +77,7 @@ class HttpEndpointTest {
     Fixtures.insertMixed(db, 1_000, 0);
     db.execute("UPDATE events SET attempts = attempts"); // 1,000 dead row versions
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (java.sql.Connection report = db.connect();
+    try (Connection report = db.connect();
         var pool = ConnectionPool.create(db.config(), null, ConnectionPool.Use.DAEMON);
         QueueGauges gauges = new QueueGauges(registry, pool, new EventRepository())) {
       report.setAutoCommit(false);
@@ -117,11 +120,10 @@ class HttpEndpointTest {
       // /proc/net/tcp and tcp6: sockets listening (state 0A) on the port, by local address.
       // 127.0.0.1 is 0100007F, or 0000000000000000FFFF00000100007F on a dual-stack socket.
       String port = String.format(":%04X ", endpoint.port());
-      String sockets = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/tcp"))
-          + java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/tcp6"));
-      List<String> listening = sockets.lines().map(String::trim)
-          .filter(l -> l.split("\\s+").length > 3 && l.split("\\s+")[1].endsWith(port.trim()) && l.split("\\s+")[3].equals("0A"))
-          .map(l -> l.split("\\s+")[1]).toList();
+      String sockets = Files.readString(Path.of("/proc/net/tcp")) + Files.readString(Path.of("/proc/net/tcp6"));
+      List<String> listening = sockets.lines().map(l -> l.trim().split("\\s+"))
+          .filter(f -> f.length > 3 && f[1].endsWith(port.trim()) && f[3].equals("0A"))
+          .map(f -> f[1]).toList();
       assertFalse(listening.isEmpty(), sockets);
       assertTrue(listening.stream().allMatch(a -> a.startsWith("0100007F:") || a.startsWith("0000000000000000FFFF00000100007F:")),
           "listens only on 127.0.0.1: " + listening);

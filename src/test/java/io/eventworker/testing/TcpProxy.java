@@ -41,7 +41,6 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final Object gate = new Object();
   private final AtomicLong accepted = new AtomicLong();
-  private final AtomicLong bytes = new AtomicLong();
   private volatile boolean blackholed;
   private volatile boolean closed;
 
@@ -113,19 +112,9 @@ public final class TcpProxy implements AutoCloseable {
     return n;
   }
 
-  /** Connections open now (including silent ones). */
-  public int openConnections() {
-    return links.size();
-  }
-
   /** Connections accepted since start. */
   public long acceptedConnections() {
     return accepted.get();
-  }
-
-  /** Bytes forwarded since start, both directions. */
-  public long forwardedBytes() {
-    return bytes.get();
   }
 
   @Override
@@ -222,7 +211,6 @@ public final class TcpProxy implements AutoCloseable {
           }
           out.write(buffer, 0, n);
           out.flush();
-          bytes.addAndGet(n);
         }
       } catch (IOException e) {
         // A reset or a close on one side: end both, as a TCP relay does.

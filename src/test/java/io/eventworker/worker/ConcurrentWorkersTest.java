@@ -37,8 +37,8 @@ class ConcurrentWorkersTest {
       }
 
       @Override
-      public void failed(String type) {
-        failed.incrementAndGet();
+      public void failed(String type, long count) {
+        failed.addAndGet(count);
       }
     };
     List<RunningWorker> workers = new ArrayList<>();

@@ -2,6 +2,9 @@ package io.eventworker.handler;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /** One claimed row of {@code events}, as a handler sees it. */
@@ -10,12 +13,15 @@ public final class Event {
   private final long id;
   private final String type;
   private final Integer userId;
-  private final String json;
+  // UTF-8, as the driver received it: parsing bytes is about twice as fast as parsing a String
+  // decoded from them, which counts for payloads of a megabyte.
+  private final byte[] json;
   private final Instant createdAt;
   private final int attempts;
   private JsonNode data;
 
-  public Event(long id, String type, Integer userId, String json, Instant createdAt, int attempts) {
+  /** {@code json}: the payload's JSON text in UTF-8. */
+  public Event(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts) {
     this.id = id;
     this.type = type;
     this.userId = userId;
@@ -49,7 +55,7 @@ public final class Event {
 
   /** The payload as stored (JSONB rendered as text). */
   public String json() {
-    return json;
+    return new String(json, StandardCharsets.UTF_8);
   }
 
   /** The payload, parsed on first use; a payload beyond the parser's limits is invalid. */
@@ -59,6 +65,9 @@ public final class Event {
         data = Json.MAPPER.readTree(json);
       } catch (JacksonException e) {
         throw new InvalidEventException("payload cannot be read: " + e.getOriginalMessage());
+      } catch (IOException e) {
+        // Reading from memory does no I/O: only a parse error, above, can happen.
+        throw new UncheckedIOException(e);
       }
     }
     return data;

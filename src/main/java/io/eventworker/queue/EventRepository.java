@@ -2,7 +2,6 @@ package io.eventworker.queue;
 
 import io.eventworker.handler.Event;
 import io.eventworker.handler.RowBatch;
-import io.eventworker.handler.RowInsert;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,8 +21,8 @@ public final class EventRepository {
 
   private static final int MAX_ERROR_LENGTH = 2000;
 
-  // The statements that write a batch's rows and mark it processed, by the tables written.
-  private final Map<List<RowInsert>, String> combined = new ConcurrentHashMap<>();
+  // The statements that complete a batch, by their WITH clauses (see complete).
+  private final Map<List<String>, String> completions = new ConcurrentHashMap<>();
 
   // Locks the rows it returns until commit; rows locked by other workers are skipped, not waited
   // for. One type at a time: the predicate and order are a range of idx_events_claim.
@@ -67,7 +66,8 @@ public final class EventRepository {
       """;
 
   // Retried events go back to pending with a later run_at; the others become failed, with
-  // processed_at saying when the worker gave up on them.
+  // processed_at saying when the worker gave up on them. A WITH clause of MARK_PROCESSED, on
+  // other rows of events than it updates.
   private static final String RECORD_FAILURES =
       """
       UPDATE events AS e
@@ -159,7 +159,7 @@ public final class EventRepository {
                 rs.getLong(1),
                 rs.getString(2),
                 nullableUserId,
-                rs.getString(4),
+                rs.getBytes(4),
                 created == null ? null : created.toInstant(),
                 rs.getInt(6)));
       }
@@ -168,42 +168,49 @@ public final class EventRepository {
   }
 
   /**
-   * Writes {@code rows} and marks events processed, now, in one statement (the inserts are
-   * data-modifying WITH clauses of the UPDATE): one round trip completes a batch.
+   * Completes a batch in one statement, one round trip: writes {@code rows}, marks the events
+   * {@code processed} processed now, and records the {@code failures} (each retried later or
+   * failed, with its error). The inserts and the failures are data-modifying WITH clauses of the
+   * UPDATE that marks the processed events.
    */
-  public void markProcessed(Connection c, List<Long> ids, List<RowBatch> rows) throws SQLException {
-    if (ids.isEmpty()) {
+  public void complete(Connection c, List<Long> processed, List<RowBatch> rows, List<Failure> failures)
+      throws SQLException {
+    if (processed.isEmpty() && failures.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps = c.prepareStatement(markProcessedWith(rows))) {
+    try (PreparedStatement ps = c.prepareStatement(completion(rows, !failures.isEmpty()))) {
       int next = 1;
       for (RowBatch batch : rows) {
         next = batch.bind(ps, next);
       }
-      ps.setArray(next, c.createArrayOf("int8", ids.toArray()));
+      if (!failures.isEmpty()) {
+        next = bindFailures(c, ps, next, failures);
+      }
+      ps.setArray(next, c.createArrayOf("int8", processed.toArray()));
       ps.executeUpdate();
     }
   }
 
-  private String markProcessedWith(List<RowBatch> rows) {
-    if (rows.isEmpty()) {
+  private String completion(List<RowBatch> rows, boolean withFailures) {
+    List<String> clauses = new ArrayList<>(rows.size() + 1);
+    rows.forEach(batch -> clauses.add(batch.target().sql()));
+    if (withFailures) {
+      clauses.add(RECORD_FAILURES);
+    }
+    if (clauses.isEmpty()) {
       return MARK_PROCESSED;
     }
-    List<RowInsert> targets = rows.stream().map(RowBatch::target).toList();
-    return combined.computeIfAbsent(targets, t -> {
+    return completions.computeIfAbsent(clauses, cs -> {
       StringBuilder sql = new StringBuilder("WITH ");
-      for (int i = 0; i < t.size(); i++) {
-        sql.append(i == 0 ? "" : ",\n     ").append("rows_").append(i).append(" AS (").append(t.get(i).sql()).append(")");
+      for (int i = 0; i < cs.size(); i++) {
+        sql.append(i == 0 ? "" : ",\n     ").append("step_").append(i).append(" AS (").append(cs.get(i)).append(")");
       }
       return sql.append('\n').append(MARK_PROCESSED).toString();
     });
   }
 
-  /** Records failed attempts: each event is retried later or marked failed, with its error. */
-  public void recordFailures(Connection c, List<Failure> failures) throws SQLException {
-    if (failures.isEmpty()) {
-      return;
-    }
+  private static int bindFailures(Connection c, PreparedStatement ps, int first, List<Failure> failures)
+      throws SQLException {
     int n = failures.size();
     Object[] ids = new Object[n];
     Object[] statuses = new Object[n];
@@ -216,13 +223,11 @@ public final class EventRepository {
       errors[i] = printable(f.error());
       delays[i] = Math.max(0, f.retryDelayMillis());
     }
-    try (PreparedStatement ps = c.prepareStatement(RECORD_FAILURES)) {
-      ps.setArray(1, c.createArrayOf("int8", ids));
-      ps.setArray(2, c.createArrayOf("text", statuses));
-      ps.setArray(3, c.createArrayOf("text", errors));
-      ps.setArray(4, c.createArrayOf("int8", delays));
-      ps.executeUpdate();
-    }
+    ps.setArray(first, c.createArrayOf("int8", ids));
+    ps.setArray(first + 1, c.createArrayOf("text", statuses));
+    ps.setArray(first + 2, c.createArrayOf("text", errors));
+    ps.setArray(first + 3, c.createArrayOf("int8", delays));
+    return first + 4;
   }
 
   /** Inserts one event as a producer would; returns its id. */

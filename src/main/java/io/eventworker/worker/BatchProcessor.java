@@ -133,13 +133,12 @@ final class BatchProcessor {
           List<Event> written = new ArrayList<>(handled.size());
           writeIsolating(c, rows, handled, written, failures);
           result = new Result(written, failures);
-          repository.markProcessed(c, ids(written), List.of());
+          repository.complete(c, ids(written), List.of(), failures(failures));
         } else {
-          // The fast path: one statement writes every row and marks the batch processed.
+          // The fast path: one statement writes every row and completes the batch.
           result = new Result(handled, failures);
-          repository.markProcessed(c, ids(handled), rows.batches(handled));
+          repository.complete(c, ids(handled), rows.batches(handled), failures(failures));
         }
-        repository.recordFailures(c, failures.stream().map(Outcome::failure).toList());
         c.commit();
       } catch (Throwable e) {
         rollbackQuietly(c, e);
@@ -223,6 +222,10 @@ final class BatchProcessor {
     return events.stream().map(Event::id).toList();
   }
 
+  private static List<Failure> failures(List<Outcome> outcomes) {
+    return outcomes.stream().map(Outcome::failure).toList();
+  }
+
   /** After a batch failed at commit: each event in a transaction of its own. */
   private int oneByOne(List<Event> events) throws SQLException {
     log.warn("a batch of {} events was rejected at commit; processing them one by one", events.size());
@@ -245,7 +248,7 @@ final class BatchProcessor {
         }
         Outcome failure = new Outcome(again.get(0), "rejected by the database: " + DatabaseErrors.describe(cause), -1);
         result = new Result(List.of(), List.of(failure));
-        repository.recordFailures(c, List.of(failure.failure()));
+        repository.complete(c, List.of(), List.of(), List.of(failure.failure()));
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c, e);

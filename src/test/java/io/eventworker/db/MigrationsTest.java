@@ -26,12 +26,12 @@ class MigrationsTest {
 
   @Test
   void migratesAnEmptyDatabaseAndThenChangesNothing() throws Exception {
-    assertEquals("schema migrated from version none to 5 (5 migrations applied)", migrate(empty));
+    assertEquals("schema migrated from version none to 6 (6 migrations applied)", migrate(empty));
     assertWorkerSchema(empty);
     String before = schemaOf(empty);
-    assertEquals("schema is up to date at version 5", migrate(empty));
+    assertEquals("schema is up to date at version 6", migrate(empty));
     assertEquals(before, schemaOf(empty));
-    assertEquals(5, empty.queryLong("SELECT count(*) FROM flyway_schema_history"));
+    assertEquals(6, empty.queryLong("SELECT count(*) FROM flyway_schema_history"));
   }
 
   @Test
@@ -41,7 +41,7 @@ class MigrationsTest {
         "INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')",
         "INSERT INTO events (event_type, user_id, data) VALUES ('metric', 1, '{\"name\":\"old\",\"value\":1}')");
 
-    assertEquals("schema migrated from version 1 to 5 (4 migrations applied)", migrate(seeded));
+    assertEquals("schema migrated from version 1 to 6 (5 migrations applied)", migrate(seeded));
     assertWorkerSchema(seeded);
     assertEquals(1, seeded.queryLong(
         "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
@@ -50,7 +50,7 @@ class MigrationsTest {
         "SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND last_error IS NULL AND run_at <= now()"));
 
     String before = schemaOf(seeded);
-    assertEquals("schema is up to date at version 5", migrate(seeded));
+    assertEquals("schema is up to date at version 6", migrate(seeded));
     assertEquals(before, schemaOf(seeded));
   }
 
@@ -109,6 +109,11 @@ class MigrationsTest {
     assertEquals(1, db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname = 'events_notify_insert'"));
     assertEquals(2, db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname IN ('update_users_updated_at', 'update_data_entries_updated_at')"));
     assertEquals(1, db.queryLong("SELECT count(*) FROM pg_proc WHERE proname = 'get_user_statistics'"));
+    // Migration 6: the columns that hold large payloads compress with LZ4 (this server has it).
+    assertEquals(4, db.queryLong(
+        "SELECT count(*) FROM pg_attribute WHERE attcompression = 'l' AND (attrelid, attname) IN"
+            + " (('events'::regclass, 'data'), ('data_entries'::regclass, 'value'),"
+            + " ('data_entries'::regclass, 'metadata'), ('metrics'::regclass, 'tags'))"));
   }
 
   /** Columns, indexes, triggers and functions of the public schema, as comparable text. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ class HandlersTest {
   }
 
   private static Event event(String type, Integer user, String json) {
-    return new Event(1, type, user, json, Instant.now(), 0);
+    return new Event(1, type, user, json.getBytes(StandardCharsets.UTF_8), Instant.now(), 0);
   }
 
   private static RecordedRows handle(EventHandler handler, Integer user, String json) throws InvalidEventException {

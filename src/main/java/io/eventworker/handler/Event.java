@@ -18,6 +18,8 @@ public final class Event {
   private final byte[] json;
   private final Instant createdAt;
   private final int attempts;
+  // Why the payload was not read (too large to hold), or null.
+  private final String unreadable;
   private JsonNode data;
 
   /** {@code json}: the payload's JSON text in UTF-8. */
@@ -28,6 +30,22 @@ public final class Event {
     this.json = json;
     this.createdAt = createdAt;
     this.attempts = attempts;
+    this.unreadable = null;
+  }
+
+  private Event(long id, String type, Integer userId, Instant createdAt, int attempts, String unreadable) {
+    this.id = id;
+    this.type = type;
+    this.userId = userId;
+    this.json = new byte[0];
+    this.createdAt = createdAt;
+    this.attempts = attempts;
+    this.unreadable = unreadable;
+  }
+
+  /** An event whose payload was not read, for {@code reason}: its handler fails it with that reason. */
+  public static Event unreadable(long id, String type, Integer userId, Instant createdAt, int attempts, String reason) {
+    return new Event(id, type, userId, createdAt, attempts, reason);
   }
 
   public long id() {
@@ -60,6 +78,9 @@ public final class Event {
 
   /** The payload, parsed on first use; a payload beyond the parser's limits is invalid. */
   public JsonNode data() throws InvalidEventException {
+    if (unreadable != null) {
+      throw new InvalidEventException(unreadable);
+    }
     if (data == null) {
       try {
         data = Json.MAPPER.readTree(json);

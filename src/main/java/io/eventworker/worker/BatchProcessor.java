@@ -8,6 +8,7 @@ import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.EventRepository.Failure;
+import io.eventworker.queue.PayloadBudget;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -43,6 +44,7 @@ final class BatchProcessor {
   private final Handlers handlers;
   private final String[] types;
   private final int batchSize;
+  private final PayloadBudget.Pool payloads;
   private final int maxAttempts;
   private final RetryBackoff backoff;
   private final WorkerMetrics metrics;
@@ -56,6 +58,7 @@ final class BatchProcessor {
       EventRepository repository,
       Handlers handlers,
       int batchSize,
+      PayloadBudget.Pool payloads,
       int maxAttempts,
       RetryBackoff backoff,
       WorkerMetrics metrics,
@@ -65,6 +68,7 @@ final class BatchProcessor {
     this.handlers = handlers;
     this.types = handlers.types();
     this.batchSize = batchSize;
+    this.payloads = payloads;
     this.maxAttempts = maxAttempts;
     this.backoff = backoff;
     this.metrics = metrics;
@@ -86,7 +90,7 @@ final class BatchProcessor {
 
   /** How a transaction claims its events. */
   private interface Claim {
-    List<Event> from(Connection c) throws SQLException;
+    List<Event> from(Connection c, PayloadBudget budget) throws SQLException;
   }
 
   /** Processes one batch; returns how many events it claimed (0 when none was due). */
@@ -98,12 +102,12 @@ final class BatchProcessor {
    * Fills a batch type by type, starting with a different type each time: every handled type gets
    * its turn, however large another type's backlog.
    */
-  private List<Event> claimRoundRobin(Connection c) throws SQLException {
+  private List<Event> claimRoundRobin(Connection c, PayloadBudget budget) throws SQLException {
     int first = Math.floorMod(nextType.getAndIncrement(), types.length);
     List<Event> events = new ArrayList<>(batchSize);
-    for (int i = 0; i < types.length && events.size() < batchSize; i++) {
+    for (int i = 0; i < types.length && events.size() < batchSize && !budget.spent(); i++) {
       String type = types[(first + i) % types.length];
-      Claimed claimed = repository.claim(c, type, batchSize - events.size(), cursors.start(type));
+      Claimed claimed = repository.claim(c, type, batchSize - events.size(), cursors.start(type), budget);
       events.addAll(claimed.events());
       cursors.advance(type, claimed.last());
     }
@@ -119,9 +123,10 @@ final class BatchProcessor {
     List<Event> events = List.of();
     Result result = null;
     SQLException rejected = null;
-    try (Connection c = dataSource.getConnection()) {
+    try (PayloadBudget budget = payloads.forBatch();
+        Connection c = dataSource.getConnection()) {
       try {
-        events = claim.from(c);
+        events = claim.from(c, budget);
         if (events.isEmpty()) {
           c.commit();
           return 0;
@@ -152,7 +157,7 @@ final class BatchProcessor {
       // Handled here, once this connection is back in the pool.
       List<Long> ids = ids(events);
       if (!isolating) {
-        return process(c -> repository.claimIds(c, ids), true);
+        return process((c, budget) -> repository.claimIds(c, ids, budget), true);
       }
       // Every write passed on its own, so the data error came at commit (a deferred constraint):
       // no telling which event caused it.
@@ -231,7 +236,7 @@ final class BatchProcessor {
     log.warn("a batch of {} events was rejected at commit; processing them one by one", events.size());
     int done = 0;
     for (Event event : events) {
-      done += process(c -> repository.claimIds(c, List.of(event.id())), true);
+      done += process((c, budget) -> repository.claimIds(c, List.of(event.id()), budget), true);
     }
     return done;
   }
@@ -239,9 +244,10 @@ final class BatchProcessor {
   /** A single event whose transaction the database refused at commit: it fails, on its own. */
   private int failAlone(Event event, SQLException cause) throws SQLException {
     Result result;
-    try (Connection c = dataSource.getConnection()) {
+    try (PayloadBudget budget = payloads.forBatch();
+        Connection c = dataSource.getConnection()) {
       try {
-        List<Event> again = repository.claimIds(c, List.of(event.id()));
+        List<Event> again = repository.claimIds(c, List.of(event.id()), budget);
         if (again.isEmpty()) {
           c.commit();
           return 0;

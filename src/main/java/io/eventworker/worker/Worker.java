@@ -6,6 +6,7 @@ import io.eventworker.db.DatabaseRetry;
 import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.PayloadBudget;
 import io.github.resilience4j.retry.Retry;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +38,16 @@ public final class Worker {
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
 
+  /**
+   * The bytes of large payloads all batches together may hold: a sixteenth of the heap. A payload
+   * takes up to ten times its size on its way through (as received, parsed, re-serialized,
+   * encoded; a megabyte array fills two of the collector's one-megabyte regions), so the large
+   * payloads in hand stay within about two thirds of the heap.
+   */
+  static long payloadPool() {
+    return Runtime.getRuntime().maxMemory() / 16;
+  }
+
   public Worker(
       WorkerConfig config,
       DataSource dataSource,
@@ -53,6 +64,7 @@ public final class Worker {
             new EventRepository(),
             handlers,
             config.batchSize(),
+            new PayloadBudget.Pool(payloadPool()),
             config.maxAttempts(),
             new RetryBackoff(
                 config.retryBackoff(),
@@ -95,8 +107,9 @@ public final class Worker {
     housekeeping.start();
     running = true;
     log.info(
-        "processing event types {} with {} threads, batches of up to {}",
-        String.join(", ", handlers.types()), loops.size(), config.batchSize());
+        "processing event types {} with {} threads, batches of up to {} events, {} MB of large payloads in hand",
+        String.join(", ", handlers.types()), loops.size(), config.batchSize(),
+        payloadPool() / (1024 * 1024));
   }
 
   /** True from start until stop is called. */

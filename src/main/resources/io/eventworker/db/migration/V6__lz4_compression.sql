@@ -1,8 +1,8 @@
 -- Large payloads (over about 2 kB) are compressed when stored. PostgreSQL's own method, pglz,
 -- compresses a megabyte in about 4 ms; LZ4, which PostgreSQL 14 and later can use, in under 1 ms,
 -- and as small. A megabyte document is compressed twice on its way through (in events when a
--- producer inserts it, in data_entries when the worker writes it): with pglz that was a third of
--- what it cost the worker to process it.
+-- producer inserts it, in data_entries when the worker writes it): with pglz, compressing was
+-- about a quarter of what processing it cost, worker and server together.
 --
 -- Only values stored from now on use LZ4; existing ones stay readable as they are. A server built
 -- without LZ4 keeps pglz. The ALTERs lock each table for a moment: if a long transaction holds

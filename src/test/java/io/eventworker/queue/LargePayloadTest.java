@@ -1,0 +1,84 @@
+package io.eventworker.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.eventworker.handler.Event;
+import io.eventworker.handler.InvalidEventException;
+import io.eventworker.testing.TestDatabase;
+import java.sql.Connection;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A burst of large payloads is claimed only as far as the payload pool has room, the rest staying
+ * pending for later batches, and a payload larger than the pool fails with the reason: a batch of
+ * megabyte documents cannot fill the worker's heap.
+ */
+class LargePayloadTest {
+
+  private static final int KB = 1024;
+
+  @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+
+  private final EventRepository repository = new EventRepository();
+
+  @Test
+  void aBatchStopsBeforeTheLargePayloadThePoolHasNoRoomFor() throws Exception {
+    // Event 1 small, 2 to 6 of 300 kB each (stored compressed, so the claim leaves them out), 7 small.
+    db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry', '{\"key\":\"small-1\"}')");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
+        + " 'value', repeat('x', " + 300 * KB + ")) FROM generate_series(2, 6) g");
+    db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry', '{\"key\":\"small-7\"}')");
+    PayloadBudget.Pool pool = new PayloadBudget.Pool(1000 * KB);
+
+    List<Event> first;
+    try (PayloadBudget budget = pool.forBatch();
+        Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      first = repository.claim(c, "data_entry", 500, null, budget).events();
+      assertTrue(budget.spent());
+      repository.complete(c, first.stream().map(Event::id).toList(), List.of(), List.of());
+      c.commit();
+    }
+    // Three of 300 kB fit in 1000 kB; the fourth and everything after it waited.
+    assertEquals(List.of(1L, 2L, 3L, 4L), first.stream().map(Event::id).toList());
+    assertEquals(300 * KB + "{\"key\": \"large-3\", \"value\": \"\"}".length(), first.get(2).json().length());
+    assertEquals("large-3", first.get(2).data().get("key").textValue());
+    assertEquals(3, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"));
+
+    // The pool has its bytes back: the next batch takes the rest.
+    try (PayloadBudget budget = pool.forBatch();
+        Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      List<Event> rest = repository.claim(c, "data_entry", 500, null, budget).events();
+      c.rollback();
+      assertEquals(List.of(5L, 6L, 7L), rest.stream().map(Event::id).toList());
+      assertFalse(budget.spent());
+    }
+  }
+
+  @Test
+  void aPayloadLargerThanThePoolIsUnreadableWithTheReasonAndTakesNothing() throws Exception {
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'huge',"
+        + " 'value', repeat('y', " + 2000 * KB + "))");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'fits',"
+        + " 'value', repeat('z', " + 500 * KB + "))");
+    PayloadBudget.Pool pool = new PayloadBudget.Pool(1000 * KB);
+    try (PayloadBudget budget = pool.forBatch();
+        Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      List<Event> events = repository.claim(c, "data_entry", 500, null, budget).events();
+      c.rollback();
+      assertEquals(2, events.size());
+      InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
+      assertTrue(e.getMessage().matches("payload is \\d+ bytes as JSON text, more than the 1024000 this worker can hold.*"),
+          e.getMessage());
+      assertEquals("fits", events.get(1).data().get("key").textValue());
+      assertFalse(budget.spent());
+    }
+  }
+}

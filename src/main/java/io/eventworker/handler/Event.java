@@ -24,20 +24,14 @@ public final class Event {
 
   /** {@code json}: the payload's JSON text in UTF-8. */
   public Event(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts) {
+    this(id, type, userId, json, createdAt, attempts, null);
+  }
+
+  private Event(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts, String unreadable) {
     this.id = id;
     this.type = type;
     this.userId = userId;
     this.json = json;
-    this.createdAt = createdAt;
-    this.attempts = attempts;
-    this.unreadable = null;
-  }
-
-  private Event(long id, String type, Integer userId, Instant createdAt, int attempts, String unreadable) {
-    this.id = id;
-    this.type = type;
-    this.userId = userId;
-    this.json = new byte[0];
     this.createdAt = createdAt;
     this.attempts = attempts;
     this.unreadable = unreadable;
@@ -45,7 +39,7 @@ public final class Event {
 
   /** An event whose payload was not read, for {@code reason}: its handler fails it with that reason. */
   public static Event unreadable(long id, String type, Integer userId, Instant createdAt, int attempts, String reason) {
-    return new Event(id, type, userId, createdAt, attempts, reason);
+    return new Event(id, type, userId, new byte[0], createdAt, attempts, reason);
   }
 
   public long id() {

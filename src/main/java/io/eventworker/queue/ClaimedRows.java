@@ -21,6 +21,15 @@ import java.util.Map;
  */
 final class ClaimedRows {
 
+  // What each of EventRepository's claims selects, as read() reads it. A payload that may be large
+  // (stored compressed, or over 64 kB stored) comes as NULL, to be read by PAYLOADS.
+  static final String SELECT =
+      """
+      SELECT id, event_type, user_id,
+             CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 65536 THEN data END,
+             created_at::timestamptz, attempts, run_at
+      """;
+
   // The payloads that the claim left out, as text, in claim order, with their lengths; the text
   // only while the running total of those no longer than the limit (the first parameter) stays
   // within what the pool has room for (the second). OFFSET 0 renders each payload once.
@@ -37,7 +46,7 @@ final class ClaimedRows {
 
   private ClaimedRows() {}
 
-  /** Reads the rows of {@code claim} (the columns of EventRepository's claims) as events. */
+  /** Reads the rows of {@code claim}, a query that begins with {@link #SELECT}, as events. */
   static Claimed read(Connection c, PreparedStatement claim, int expected, PayloadBudget budget)
       throws SQLException {
     List<Row> rows = new ArrayList<>(expected);

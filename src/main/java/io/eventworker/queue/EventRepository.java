@@ -25,12 +25,10 @@ public final class EventRepository {
   private final Map<List<String>, String> completions = new ConcurrentHashMap<>();
 
   // Locks the rows it returns until commit; rows locked by other workers are skipped, not waited
-  // for. One type at a time: the predicate and order are a range of idx_events_claim. A payload
-  // that may be large (compressed, or over 64 kB stored) comes as NULL: see ClaimedRows.
+  // for. One type at a time: the predicate and order are a range of idx_events_claim. The columns
+  // are ClaimedRows's, which leave out payloads that may be large.
   private static final String CLAIM =
-      """
-      SELECT id, event_type, user_id, CASE WHEN pg_column_compression(data) IS NULL
-        AND pg_column_size(data) <= 65536 THEN data END AS data, created_at::timestamptz AS created_at, attempts, run_at
+      ClaimedRows.SELECT + """
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now()
       ORDER BY run_at, id
@@ -41,9 +39,7 @@ public final class EventRepository {
   // Past the last claim: skips the index entries of events already processed, which stay until
   // vacuum removes them (and while a long transaction holds its snapshot, vacuum cannot).
   private static final String CLAIM_AFTER =
-      """
-      SELECT id, event_type, user_id, CASE WHEN pg_column_compression(data) IS NULL
-        AND pg_column_size(data) <= 65536 THEN data END AS data, created_at::timestamptz AS created_at, attempts, run_at
+      ClaimedRows.SELECT + """
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now() AND (run_at, id) > (?, ?)
       ORDER BY run_at, id
@@ -53,9 +49,7 @@ public final class EventRepository {
 
   // Re-claims given events, to process them again after their batch was rejected.
   private static final String CLAIM_IDS =
-      """
-      SELECT id, event_type, user_id, CASE WHEN pg_column_compression(data) IS NULL
-        AND pg_column_size(data) <= 65536 THEN data END AS data, created_at::timestamptz AS created_at, attempts, run_at
+      ClaimedRows.SELECT + """
       FROM events
       WHERE id = ANY (?) AND status = 'pending'
       ORDER BY run_at, id

@@ -37,16 +37,11 @@ public final class Worker {
   private final List<ClaimLoop> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
-
-  /**
-   * The bytes of large payloads all batches together may hold: a sixteenth of the heap. A payload
-   * takes up to ten times its size on its way through (as received, parsed, re-serialized,
-   * encoded; a megabyte array fills two of the collector's one-megabyte regions), so the large
-   * payloads in hand stay within about two thirds of the heap.
-   */
-  static long payloadPool() {
-    return Runtime.getRuntime().maxMemory() / 16;
-  }
+  // The bytes of large payloads all batches together may hold: a sixteenth of the heap. A payload
+  // takes up to ten times its size on its way through (as received, parsed, re-serialized,
+  // encoded; a megabyte array fills two of the collector's one-megabyte regions), so the large
+  // payloads in hand stay within about two thirds of the heap.
+  private final PayloadBudget.Pool payloads;
 
   public Worker(
       WorkerConfig config,
@@ -58,13 +53,14 @@ public final class Worker {
     this.handlers = handlers;
     this.wakeup = new Wakeup(config.workerThreads());
     metrics.handles(handlers.types());
+    this.payloads = new PayloadBudget.Pool(Runtime.getRuntime().maxMemory() / 16);
     BatchProcessor processor =
         new BatchProcessor(
             dataSource,
             new EventRepository(),
             handlers,
             config.batchSize(),
-            new PayloadBudget.Pool(payloadPool()),
+            payloads,
             config.maxAttempts(),
             new RetryBackoff(
                 config.retryBackoff(),
@@ -109,7 +105,7 @@ public final class Worker {
     log.info(
         "processing event types {} with {} threads, batches of up to {} events, {} MB of large payloads in hand",
         String.join(", ", handlers.types()), loops.size(), config.batchSize(),
-        payloadPool() / (1024 * 1024));
+        payloads.size() / (1024 * 1024));
   }
 
   /** True from start until stop is called. */

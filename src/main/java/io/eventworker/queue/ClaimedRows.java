@@ -22,26 +22,38 @@ import java.util.Map;
 final class ClaimedRows {
 
   // What each of EventRepository's claims selects, as read() reads it. A payload that may be large
-  // (stored compressed, or over 64 kB stored) comes as NULL, to be read by PAYLOADS.
+  // (stored compressed, or over 8 kB stored) comes as NULL, to be read by PAYLOADS against the
+  // batch's budget. What comes with a claim of 500 is at most about 4 MB; leaving it out of the
+  // budget means a batch's first large payload always finds the whole budget free.
   static final String SELECT =
       """
       SELECT id, event_type, user_id,
-             CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 65536 THEN data END,
+             CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 8192 THEN data END,
              created_at::timestamptz, attempts, run_at
       """;
 
-  // The payloads that the claim left out, as text, in claim order, with their lengths; the text
-  // only while the running total of those no longer than the limit (the first parameter) stays
-  // within what the pool has room for (the second). OFFSET 0 renders each payload once.
+  // The payloads that the claim left out, as text with their lengths, walked in claim order: the
+  // text only while the running total of those no longer than the largest stays within the room.
+  // The walk stops after the first payload without room (it is rendered to learn its length, not
+  // sent), so a burst of large payloads is not rendered again by every batch that passes over it.
+  // Each payload is rendered once (OFFSET 0 keeps the subquery from being inlined).
   private static final String PAYLOADS =
       """
-      SELECT id, bytes, CASE WHEN bytes <= ? AND total <= ? THEN t END
-      FROM (SELECT id, ord, t, octet_length(t) AS bytes,
-                   sum(CASE WHEN octet_length(t) <= ? THEN octet_length(t) ELSE 0 END) OVER (ORDER BY ord) AS total
-            FROM (SELECT e.id, p.ord, e.data::text AS t
-                  FROM unnest(?::int8[]) WITH ORDINALITY AS p (id, ord) JOIN events e ON e.id = p.id
-                  OFFSET 0) AS rendered) AS summed
-      ORDER BY ord
+      WITH RECURSIVE given (ids, largest, room) AS (VALUES (?::int8[], ?::int8, ?::int8)),
+      walk (ord, id, bytes, t, total) AS (
+          SELECT 0, NULL::int8, NULL::int4, NULL::text, 0::int8
+        UNION ALL
+          SELECT w.ord + 1, r.id, r.bytes, r.t, w.total + CASE WHEN r.bytes <= g.largest THEN r.bytes ELSE 0 END
+          FROM walk w CROSS JOIN given g
+               CROSS JOIN LATERAL (
+                 SELECT id, t, octet_length(t) AS bytes
+                 FROM (SELECT e.id, e.data::text AS t FROM events e WHERE e.id = g.ids[w.ord + 1] OFFSET 0) AS rendered
+               ) AS r
+          WHERE w.ord < cardinality(g.ids) AND w.total <= g.room
+      )
+      SELECT w.id, w.bytes, CASE WHEN w.bytes <= g.largest AND w.total <= g.room THEN w.t END
+      FROM walk w CROSS JOIN given g
+      WHERE w.ord > 0
       """;
 
   private ClaimedRows() {}
@@ -63,7 +75,8 @@ final class ClaimedRows {
     List<Event> events = new ArrayList<>(rows.size());
     Position last = null;
     for (Row row : rows) {
-      Event event = row.json() != null ? row.event(row.json()) : large.get(row.id()).event(row, budget);
+      Payload payload = large.get(row.id());
+      Event event = row.json() != null ? row.event(row.json()) : payload == null ? null : payload.event(row, budget);
       if (event == null) {
         // No room left: this event and the rest stay pending, for a later batch.
         budget.refuse();
@@ -75,7 +88,10 @@ final class ClaimedRows {
     return new Claimed(events, last);
   }
 
-  /** The payloads the claim left out, by event id: one more round trip, only when there are any. */
+  /**
+   * The payloads the claim left out, by event id, as far as the walk went: one more round trip,
+   * only when there are any.
+   */
   private static Map<Long, Payload> readLarge(Connection c, List<Row> rows, PayloadBudget budget)
       throws SQLException {
     Object[] ids = rows.stream().filter(r -> r.json() == null).map(Row::id).toArray();
@@ -84,10 +100,9 @@ final class ClaimedRows {
     }
     Map<Long, Payload> payloads = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(PAYLOADS)) {
-      ps.setLong(1, budget.limit());
-      ps.setLong(2, Math.max(0, budget.available()));
-      ps.setLong(3, budget.limit());
-      ps.setArray(4, c.createArrayOf("int8", ids));
+      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setLong(2, budget.limit());
+      ps.setLong(3, budget.room());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           payloads.put(rs.getLong(1), new Payload(rs.getLong(2), rs.getBytes(3)));
@@ -108,7 +123,7 @@ final class ClaimedRows {
       if (bytes > budget.limit()) {
         return Event.unreadable(row.id(), row.type(), row.userId(), row.createdAt(), row.attempts(),
             "payload is " + bytes + " bytes as JSON text, more than the " + budget.limit()
-                + " this worker can hold (the limit grows with its memory)");
+                + " a worker thread can hold (a sixteenth of the heap, shared by WORKER_THREADS)");
       }
       return null;
     }

@@ -1,52 +1,44 @@
 package io.eventworker.queue;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * The bytes of large payloads one batch holds, drawn from a pool that all the worker's batches
- * share. A burst of megabyte documents must not fill the heap: a batch stops claiming before the
- * payload the pool has no room for (it stays pending, for a later batch), and a payload larger
- * than the whole pool can never be read, so its event fails with the reason. Closing the batch's
- * budget returns its bytes to the pool.
+ * The bytes of large payloads (those a claim leaves out) one batch may hold. A burst of large
+ * documents must not fill the heap: a batch stops claiming before the payload it has no room for
+ * (it stays pending, for a later batch), and a payload larger than a whole budget can never be
+ * read, so its event fails with the reason.
+ *
+ * <p>Each worker thread has its own budget, a fixed share of the memory set aside for payloads:
+ * budgets drawn from one shared pool let several threads read at once against the same free room,
+ * and a burst of 58 kB documents ran the worker out of memory that way.
  */
-public final class PayloadBudget implements AutoCloseable {
+public final class PayloadBudget {
 
-  /** The bytes of large payloads all batches together may hold. */
-  public static final class Pool {
-    private final long size;
-    private final AtomicLong available;
-
-    public Pool(long size) {
-      this.size = size;
-      this.available = new AtomicLong(size);
-    }
-
-    /** A budget for one batch; close it when the batch is done. */
-    public PayloadBudget forBatch() {
-      return new PayloadBudget(this);
-    }
-
-    public long size() {
-      return size;
-    }
-  }
-
-  private final Pool pool;
+  private final long limit;
   private long held;
   private boolean spent;
 
-  private PayloadBudget(Pool pool) {
-    this.pool = pool;
+  /** A budget of {@code limit} bytes of payload (as JSON text) for one batch. */
+  public PayloadBudget(long limit) {
+    this.limit = limit;
   }
 
-  /** The largest payload a worker reads. */
+  /**
+   * A worker thread's share of a sixteenth of the heap. A payload takes up to ten times its size
+   * on its way through (as received, parsed, re-serialized, encoded; a megabyte array fills two of
+   * the collector's one-megabyte regions), so the payloads in hand stay within about two thirds of
+   * the heap.
+   */
+  public static long perThread(long maxHeapBytes, int threads) {
+    return maxHeapBytes / 16 / threads;
+  }
+
+  /** The largest payload a batch reads. */
   long limit() {
-    return pool.size;
+    return limit;
   }
 
-  /** What the pool has room for now. */
-  long available() {
-    return pool.available.get();
+  /** What the batch has room for now. */
+  long room() {
+    return Math.max(0, limit - held);
   }
 
   /** True once a payload did not fit: the batch is as large as it may be. */
@@ -55,17 +47,10 @@ public final class PayloadBudget implements AutoCloseable {
   }
 
   void take(long bytes) {
-    pool.available.addAndGet(-bytes);
     held += bytes;
   }
 
   void refuse() {
     spent = true;
-  }
-
-  @Override
-  public void close() {
-    pool.available.addAndGet(held);
-    held = 0;
   }
 }

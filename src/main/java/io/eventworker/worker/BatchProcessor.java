@@ -44,7 +44,7 @@ final class BatchProcessor {
   private final Handlers handlers;
   private final String[] types;
   private final int batchSize;
-  private final PayloadBudget.Pool payloads;
+  private final long payloadBytes;
   private final int maxAttempts;
   private final RetryBackoff backoff;
   private final WorkerMetrics metrics;
@@ -58,7 +58,7 @@ final class BatchProcessor {
       EventRepository repository,
       Handlers handlers,
       int batchSize,
-      PayloadBudget.Pool payloads,
+      long payloadBytes,
       int maxAttempts,
       RetryBackoff backoff,
       WorkerMetrics metrics,
@@ -68,7 +68,7 @@ final class BatchProcessor {
     this.handlers = handlers;
     this.types = handlers.types();
     this.batchSize = batchSize;
-    this.payloads = payloads;
+    this.payloadBytes = payloadBytes;
     this.maxAttempts = maxAttempts;
     this.backoff = backoff;
     this.metrics = metrics;
@@ -123,8 +123,8 @@ final class BatchProcessor {
     List<Event> events = List.of();
     Result result = null;
     SQLException rejected = null;
-    try (PayloadBudget budget = payloads.forBatch();
-        Connection c = dataSource.getConnection()) {
+    PayloadBudget budget = new PayloadBudget(payloadBytes);
+    try (Connection c = dataSource.getConnection()) {
       try {
         events = claim.from(c, budget);
         if (events.isEmpty()) {
@@ -157,7 +157,7 @@ final class BatchProcessor {
       // Handled here, once this connection is back in the pool.
       List<Long> ids = ids(events);
       if (!isolating) {
-        return process((c, budget) -> repository.claimIds(c, ids, budget), true);
+        return process((c, again) -> repository.claimIds(c, ids, again), true);
       }
       // Every write passed on its own, so the data error came at commit (a deferred constraint):
       // no telling which event caused it.
@@ -244,10 +244,9 @@ final class BatchProcessor {
   /** A single event whose transaction the database refused at commit: it fails, on its own. */
   private int failAlone(Event event, SQLException cause) throws SQLException {
     Result result;
-    try (PayloadBudget budget = payloads.forBatch();
-        Connection c = dataSource.getConnection()) {
+    try (Connection c = dataSource.getConnection()) {
       try {
-        List<Event> again = repository.claimIds(c, List.of(event.id()), budget);
+        List<Event> again = repository.claimIds(c, List.of(event.id()), new PayloadBudget(payloadBytes));
         if (again.isEmpty()) {
           c.commit();
           return 0;

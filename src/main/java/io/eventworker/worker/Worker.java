@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
@@ -37,11 +38,8 @@ public final class Worker {
   private final List<ClaimLoop> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
-  // The bytes of large payloads all batches together may hold: a sixteenth of the heap. A payload
-  // takes up to ten times its size on its way through (as received, parsed, re-serialized,
-  // encoded; a megabyte array fills two of the collector's one-megabyte regions), so the large
-  // payloads in hand stay within about two thirds of the heap.
-  private final PayloadBudget.Pool payloads;
+  // The bytes of payloads each thread's batch may hold (see PayloadBudget).
+  private final long payloadBytes;
 
   public Worker(
       WorkerConfig config,
@@ -53,14 +51,14 @@ public final class Worker {
     this.handlers = handlers;
     this.wakeup = new Wakeup(config.workerThreads());
     metrics.handles(handlers.types());
-    this.payloads = new PayloadBudget.Pool(Runtime.getRuntime().maxMemory() / 16);
+    this.payloadBytes = PayloadBudget.perThread(Runtime.getRuntime().maxMemory(), config.workerThreads());
     BatchProcessor processor =
         new BatchProcessor(
             dataSource,
             new EventRepository(),
             handlers,
             config.batchSize(),
-            payloads,
+            payloadBytes,
             config.maxAttempts(),
             new RetryBackoff(
                 config.retryBackoff(),
@@ -103,9 +101,9 @@ public final class Worker {
     housekeeping.start();
     running = true;
     log.info(
-        "processing event types {} with {} threads, batches of up to {} events, {} MB of large payloads in hand",
+        "processing event types {} with {} threads, batches of up to {} events and {} MB of large payloads each",
         String.join(", ", handlers.types()), loops.size(), config.batchSize(),
-        payloads.size() / (1024 * 1024));
+        String.format(Locale.ROOT, "%.1f", payloadBytes / (1024.0 * 1024)));
   }
 
   /** True from start until stop is called. */

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A burst of large payloads is claimed only as far as the payload pool has room, the rest staying
- * pending for later batches, and a payload larger than the pool fails with the reason: a batch of
- * megabyte documents cannot fill the worker's heap.
+ * A burst of large payloads is claimed only as far as the batch's budget has room, the rest
+ * staying pending for later batches, and a payload larger than a whole budget fails with the
+ * reason: a batch of megabyte documents cannot fill the worker's heap.
  */
 class LargePayloadTest {
 
@@ -33,11 +33,9 @@ class LargePayloadTest {
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
         + " 'value', repeat('x', " + 300 * KB + ")) FROM generate_series(2, 6) g");
     db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry', '{\"key\":\"small-7\"}')");
-    PayloadBudget.Pool pool = new PayloadBudget.Pool(1000 * KB);
-
     List<Event> first;
-    try (PayloadBudget budget = pool.forBatch();
-        Connection c = db.connect()) {
+    PayloadBudget budget = new PayloadBudget(1000 * KB);
+    try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       first = repository.claim(c, "data_entry", 500, null, budget).events();
       assertTrue(budget.spent());
@@ -50,14 +48,14 @@ class LargePayloadTest {
     assertEquals("large-3", first.get(2).data().get("key").textValue());
     assertEquals(3, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"));
 
-    // The pool has its bytes back: the next batch takes the rest.
-    try (PayloadBudget budget = pool.forBatch();
-        Connection c = db.connect()) {
+    // The next batch, with a budget of its own, takes the rest.
+    PayloadBudget next = new PayloadBudget(1000 * KB);
+    try (Connection c = db.connect()) {
       c.setAutoCommit(false);
-      List<Event> rest = repository.claim(c, "data_entry", 500, null, budget).events();
+      List<Event> rest = repository.claim(c, "data_entry", 500, null, next).events();
       c.rollback();
       assertEquals(List.of(5L, 6L, 7L), rest.stream().map(Event::id).toList());
-      assertFalse(budget.spent());
+      assertFalse(next.spent());
     }
   }
 
@@ -67,18 +65,38 @@ class LargePayloadTest {
         + " 'value', repeat('y', " + 2000 * KB + "))");
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'fits',"
         + " 'value', repeat('z', " + 500 * KB + "))");
-    PayloadBudget.Pool pool = new PayloadBudget.Pool(1000 * KB);
-    try (PayloadBudget budget = pool.forBatch();
-        Connection c = db.connect()) {
+    PayloadBudget budget = new PayloadBudget(1000 * KB);
+    try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       List<Event> events = repository.claim(c, "data_entry", 500, null, budget).events();
       c.rollback();
       assertEquals(2, events.size());
       InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
-      assertTrue(e.getMessage().matches("payload is \\d+ bytes as JSON text, more than the 1024000 this worker can hold.*"),
+      assertTrue(e.getMessage().matches("payload is \\d+ bytes as JSON text, more than the 1024000 a worker thread can hold.*"),
           e.getMessage());
       assertEquals("fits", events.get(1).data().get("key").textValue());
       assertFalse(budget.spent());
+    }
+  }
+
+  @Test
+  void uncompressedPayloadsOverEightKilobytesAreReadAgainstTheBudgetToo() throws Exception {
+    // Stored without compression, as incompressible data is: 40 events of about 58 kB.
+    db.execute("ALTER TABLE events ALTER COLUMN data SET STORAGE EXTERNAL");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'k-' || g,"
+        + " 'value', (SELECT string_agg(md5(g || '-' || s), '') FROM generate_series(1, 1800) s))"
+        + " FROM generate_series(1, 40) g");
+    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE pg_column_compression(data) IS NOT NULL"));
+
+    PayloadBudget budget = new PayloadBudget(1000 * KB);
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      List<Event> events = repository.claim(c, "data_entry", 500, null, budget).events();
+      c.rollback();
+      // 17 of 57,627 or 57,628 bytes (by the key's length) fit in 1,024,000: the batch stops before the 18th.
+      assertEquals(17, events.size());
+      assertTrue(budget.spent());
+      assertEquals(57_628, events.get(16).json().length());
     }
   }
 }

@@ -21,15 +21,25 @@ import java.util.Map;
  */
 final class ClaimedRows {
 
-  // What each of EventRepository's claims selects, as read() reads it. A payload that may be large
-  // (stored compressed, or over 8 kB stored) comes as NULL, to be read by PAYLOADS against the
-  // batch's budget. What comes with a claim of 500 is at most about 4 MB; leaving it out of the
-  // budget means a batch's first large payload always finds the whole budget free.
-  static final String SELECT =
+  // What each of EventRepository's claims selects, before FROM: the locking query that
+  // around() wraps.
+  static final String COLUMNS = "SELECT id, event_type, user_id, data, created_at, attempts, run_at\n";
+
+  // A claim's rows as read() reads them. A payload comes with them only if it is at most 8 kB as
+  // text: at most 4 MB for a batch of 500. The others come as NULL, to be read by PAYLOADS
+  // against the batch's budget: stored compressed or over 8 kB stored, or small when stored but
+  // larger as text (control characters, numbers such as 1e1000), which only rendering tells.
+  // Rendering happens once, above the locking (OFFSET 0), only for rows claimed; the rows keep the
+  // claim's order, as neither subquery scan reorders.
+  private static final String AROUND =
       """
-      SELECT id, event_type, user_id,
-             CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 8192 THEN data END,
+      SELECT id, event_type, user_id, CASE WHEN octet_length(t) <= 8192 THEN t END,
              created_at::timestamptz, attempts, run_at
+      FROM (SELECT id, event_type, user_id,
+                   CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 8192 THEN data::text END AS t,
+                   created_at, attempts, run_at
+            FROM (%s) AS claimed
+            OFFSET 0) AS rendered
       """;
 
   // The payloads that the claim left out, as text with their lengths, walked in claim order: the
@@ -58,7 +68,12 @@ final class ClaimedRows {
 
   private ClaimedRows() {}
 
-  /** Reads the rows of {@code claim}, a query that begins with {@link #SELECT}, as events. */
+  /** The claim {@code locking}, a query that begins with {@link #COLUMNS}, as {@link #read} reads it. */
+  static String around(String locking) {
+    return AROUND.formatted(locking.strip());
+  }
+
+  /** Reads the rows of {@code claim}, a query made by {@link #around}, as events. */
   static Claimed read(Connection c, PreparedStatement claim, int expected, PayloadBudget budget)
       throws SQLException {
     List<Row> rows = new ArrayList<>(expected);

@@ -27,34 +27,34 @@ public final class EventRepository {
   // Locks the rows it returns until commit; rows locked by other workers are skipped, not waited
   // for. One type at a time: the predicate and order are a range of idx_events_claim. The columns
   // are ClaimedRows's, which leave out payloads that may be large.
-  private static final String CLAIM =
-      ClaimedRows.SELECT + """
+  private static final String CLAIM = ClaimedRows.around(
+      ClaimedRows.COLUMNS + """
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now()
       ORDER BY run_at, id
       LIMIT ?
       FOR UPDATE SKIP LOCKED
-      """;
+      """);
 
   // Past the last claim: skips the index entries of events already processed, which stay until
   // vacuum removes them (and while a long transaction holds its snapshot, vacuum cannot).
-  private static final String CLAIM_AFTER =
-      ClaimedRows.SELECT + """
+  private static final String CLAIM_AFTER = ClaimedRows.around(
+      ClaimedRows.COLUMNS + """
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now() AND (run_at, id) > (?, ?)
       ORDER BY run_at, id
       LIMIT ?
       FOR UPDATE SKIP LOCKED
-      """;
+      """);
 
   // Re-claims given events, to process them again after their batch was rejected.
-  private static final String CLAIM_IDS =
-      ClaimedRows.SELECT + """
+  private static final String CLAIM_IDS = ClaimedRows.around(
+      ClaimedRows.COLUMNS + """
       FROM events
       WHERE id = ANY (?) AND status = 'pending'
       ORDER BY run_at, id
       FOR UPDATE SKIP LOCKED
-      """;
+      """);
 
   private static final String MARK_PROCESSED =
       """

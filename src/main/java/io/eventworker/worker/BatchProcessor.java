@@ -50,6 +50,11 @@ final class BatchProcessor {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final AtomicInteger nextType = new AtomicInteger();
+  // How many events a batch claims: the batch size, except after a batch that its payload budget
+  // cut short. The rows such a batch locked but could not take stay locked until it commits, and
+  // the other threads pass over them; so the next claims ask for little more than it took, and
+  // the limit doubles back with every full batch.
+  private final AtomicInteger claimLimit;
   private final ClaimCursors cursors = new ClaimCursors(RESCAN_NANOS, System::nanoTime);
   private final FailureLog failureLog = new FailureLog(log, System::nanoTime);
 
@@ -68,6 +73,7 @@ final class BatchProcessor {
     this.handlers = handlers;
     this.types = handlers.types();
     this.batchSize = batchSize;
+    this.claimLimit = new AtomicInteger(batchSize);
     this.payloadBytes = payloadBytes;
     this.maxAttempts = maxAttempts;
     this.backoff = backoff;
@@ -93,21 +99,32 @@ final class BatchProcessor {
     List<Event> from(Connection c, PayloadBudget budget) throws SQLException;
   }
 
-  /** Processes one batch; returns how many events it claimed (0 when none was due). */
-  int processBatch() throws SQLException {
-    return process(this::claimRoundRobin, false);
+  /** What one batch did: how many events it claimed; full when more may be due at once. */
+  record Batch(int claimed, boolean full) {}
+
+  /** Processes one batch. */
+  Batch processBatch() throws SQLException {
+    int limit = claimLimit.get();
+    PayloadBudget budget = new PayloadBudget(payloadBytes);
+    int claimed = process((c, b) -> claimRoundRobin(c, b, limit), false, budget);
+    if (budget.spent()) {
+      claimLimit.set(Math.max(1, claimed + 1));
+    } else if (claimed >= limit && limit < batchSize) {
+      claimLimit.set(Math.min(batchSize, limit * 2));
+    }
+    return new Batch(claimed, claimed >= limit || budget.spent());
   }
 
   /**
-   * Fills a batch type by type, starting with a different type each time: every handled type gets
-   * its turn, however large another type's backlog.
+   * Fills a batch of up to {@code limit} type by type, starting with a different type each time:
+   * every handled type gets its turn, however large another type's backlog.
    */
-  private List<Event> claimRoundRobin(Connection c, PayloadBudget budget) throws SQLException {
+  private List<Event> claimRoundRobin(Connection c, PayloadBudget budget, int limit) throws SQLException {
     int first = Math.floorMod(nextType.getAndIncrement(), types.length);
-    List<Event> events = new ArrayList<>(batchSize);
-    for (int i = 0; i < types.length && events.size() < batchSize && !budget.spent(); i++) {
+    List<Event> events = new ArrayList<>(limit);
+    for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
       String type = types[(first + i) % types.length];
-      Claimed claimed = repository.claim(c, type, batchSize - events.size(), cursors.start(type), budget);
+      Claimed claimed = repository.claim(c, type, limit - events.size(), cursors.start(type), budget);
       events.addAll(claimed.events());
       cursors.advance(type, claimed.last());
     }
@@ -118,12 +135,11 @@ final class BatchProcessor {
    * Claims, handles, writes and commits one batch. {@code isolating}: the batch was rejected once
    * already, so its rows go in halves behind savepoints to find the events at fault.
    */
-  private int process(Claim claim, boolean isolating) throws SQLException {
+  private int process(Claim claim, boolean isolating, PayloadBudget budget) throws SQLException {
     long started = System.nanoTime();
     List<Event> events = List.of();
     Result result = null;
     SQLException rejected = null;
-    PayloadBudget budget = new PayloadBudget(payloadBytes);
     try (Connection c = dataSource.getConnection()) {
       try {
         events = claim.from(c, budget);
@@ -154,14 +170,16 @@ final class BatchProcessor {
       }
     }
     if (rejected != null) {
-      // Handled here, once this connection is back in the pool.
+      // Handled here, once this connection is back in the pool, and by id: the rejected batch's
+      // payloads are let go before the events are read again.
       List<Long> ids = ids(events);
+      events = null;
       if (!isolating) {
-        return process((c, again) -> repository.claimIds(c, ids, again), true);
+        return process((c, b) -> repository.claimIds(c, ids, b), true, new PayloadBudget(payloadBytes));
       }
       // Every write passed on its own, so the data error came at commit (a deferred constraint):
       // no telling which event caused it.
-      return events.size() == 1 ? failAlone(events.get(0), rejected) : oneByOne(events);
+      return ids.size() == 1 ? failAlone(ids.get(0), rejected) : oneByOne(ids);
     }
     report(result, System.nanoTime() - started);
     return result.size();
@@ -232,21 +250,21 @@ final class BatchProcessor {
   }
 
   /** After a batch failed at commit: each event in a transaction of its own. */
-  private int oneByOne(List<Event> events) throws SQLException {
-    log.warn("a batch of {} events was rejected at commit; processing them one by one", events.size());
+  private int oneByOne(List<Long> ids) throws SQLException {
+    log.warn("a batch of {} events was rejected at commit; processing them one by one", ids.size());
     int done = 0;
-    for (Event event : events) {
-      done += process((c, budget) -> repository.claimIds(c, List.of(event.id()), budget), true);
+    for (long id : ids) {
+      done += process((c, b) -> repository.claimIds(c, List.of(id), b), true, new PayloadBudget(payloadBytes));
     }
     return done;
   }
 
   /** A single event whose transaction the database refused at commit: it fails, on its own. */
-  private int failAlone(Event event, SQLException cause) throws SQLException {
+  private int failAlone(long id, SQLException cause) throws SQLException {
     Result result;
     try (Connection c = dataSource.getConnection()) {
       try {
-        List<Event> again = repository.claimIds(c, List.of(event.id()), new PayloadBudget(payloadBytes));
+        List<Event> again = repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
         if (again.isEmpty()) {
           c.commit();
           return 0;

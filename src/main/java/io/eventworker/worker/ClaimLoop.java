@@ -20,7 +20,6 @@ final class ClaimLoop implements Runnable {
   private final BatchProcessor processor;
   private final Retry retry;
   private final Wakeup wakeup;
-  private final int batchSize;
   private final Duration pollInterval;
   private final Duration errorPause;
   private final WorkerMetrics metrics;
@@ -38,7 +37,6 @@ final class ClaimLoop implements Runnable {
       BatchProcessor processor,
       Retry retry,
       Wakeup wakeup,
-      int batchSize,
       Duration pollInterval,
       Duration errorPause,
       WorkerMetrics metrics,
@@ -46,7 +44,6 @@ final class ClaimLoop implements Runnable {
     this.processor = processor;
     this.retry = retry;
     this.wakeup = wakeup;
-    this.batchSize = batchSize;
     this.pollInterval = pollInterval;
     this.errorPause = errorPause;
     this.metrics = metrics;
@@ -63,15 +60,15 @@ final class ClaimLoop implements Runnable {
     try {
       while (!wakeup.isStopped()) {
         try {
-          int claimed = retry.executeCallable(this::batch);
+          BatchProcessor.Batch batch = retry.executeCallable(this::batch);
           if (outage.compareAndSet(true, false)) {
             log.info("database reachable again, processing resumed");
           }
-          if (lastError != null && claimed > 0) {
+          if (lastError != null && batch.claimed() > 0) {
             log.info("batches succeed again after: {}", lastError);
             lastError = null;
           }
-          if (claimed >= batchSize) {
+          if (batch.full()) {
             // More may be due: bring a waiting peer in, and go again at once.
             wakeup.signal();
           } else if (!wakeup.await(pollInterval)) {
@@ -94,9 +91,9 @@ final class ClaimLoop implements Runnable {
     }
   }
 
-  private int batch() throws Exception {
+  private BatchProcessor.Batch batch() throws Exception {
     if (wakeup.isStopped()) {
-      return 0;
+      return new BatchProcessor.Batch(0, false);
     }
     inBatch = true;
     try {

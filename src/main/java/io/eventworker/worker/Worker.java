@@ -77,7 +77,6 @@ public final class Worker {
               processor,
               retry,
               wakeup,
-              config.batchSize(),
               config.pollInterval(),
               config.dbRetryBackoffMax(),
               metrics,

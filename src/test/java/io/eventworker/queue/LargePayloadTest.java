@@ -27,7 +27,7 @@ class LargePayloadTest {
   private final EventRepository repository = new EventRepository();
 
   @Test
-  void aBatchStopsBeforeTheLargePayloadThePoolHasNoRoomFor() throws Exception {
+  void aBatchStopsBeforeTheLargePayloadItsBudgetHasNoRoomFor() throws Exception {
     // Event 1 small, 2 to 6 of 300 kB each (stored compressed, so the claim leaves them out), 7 small.
     db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry', '{\"key\":\"small-1\"}')");
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
@@ -50,33 +50,25 @@ class LargePayloadTest {
 
     // The next batch, with a budget of its own, takes the rest.
     PayloadBudget next = new PayloadBudget(1000 * KB);
-    try (Connection c = db.connect()) {
-      c.setAutoCommit(false);
-      List<Event> rest = repository.claim(c, "data_entry", 500, null, next).events();
-      c.rollback();
-      assertEquals(List.of(5L, 6L, 7L), rest.stream().map(Event::id).toList());
-      assertFalse(next.spent());
-    }
+    List<Event> rest = claimAndRollBack("data_entry", next);
+    assertEquals(List.of(5L, 6L, 7L), rest.stream().map(Event::id).toList());
+    assertFalse(next.spent());
   }
 
   @Test
-  void aPayloadLargerThanThePoolIsUnreadableWithTheReasonAndTakesNothing() throws Exception {
+  void aPayloadLargerThanTheBudgetIsUnreadableWithTheReasonAndTakesNothing() throws Exception {
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'huge',"
         + " 'value', repeat('y', " + 2000 * KB + "))");
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'fits',"
         + " 'value', repeat('z', " + 500 * KB + "))");
     PayloadBudget budget = new PayloadBudget(1000 * KB);
-    try (Connection c = db.connect()) {
-      c.setAutoCommit(false);
-      List<Event> events = repository.claim(c, "data_entry", 500, null, budget).events();
-      c.rollback();
-      assertEquals(2, events.size());
-      InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
-      assertTrue(e.getMessage().matches("payload is \\d+ bytes as JSON text, more than the 1024000 a worker thread can hold.*"),
-          e.getMessage());
-      assertEquals("fits", events.get(1).data().get("key").textValue());
-      assertFalse(budget.spent());
-    }
+    List<Event> events = claimAndRollBack("data_entry", budget);
+    assertEquals(2, events.size());
+    InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
+    assertTrue(e.getMessage().matches("payload is \\d+ bytes as JSON text, more than the 1024000 a worker thread can hold.*"),
+        e.getMessage());
+    assertEquals("fits", events.get(1).data().get("key").textValue());
+    assertFalse(budget.spent());
   }
 
   @Test
@@ -89,14 +81,38 @@ class LargePayloadTest {
     assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE pg_column_compression(data) IS NOT NULL"));
 
     PayloadBudget budget = new PayloadBudget(1000 * KB);
+    List<Event> events = claimAndRollBack("data_entry", budget);
+    // 17 of 57,627 or 57,628 bytes (by the key's length) fit in 1,024,000: the batch stops before the 18th.
+    assertEquals(17, events.size());
+    assertTrue(budget.spent());
+    assertEquals(57_628, events.get(16).json().length());
+  }
+
+  @Test
+  void aPayloadSmallWhenStoredButLargeAsTextIsReadAgainstTheBudget() throws Exception {
+    // 1e1000 is stored in a few bytes and written out as 1,001 digits: twenty of them are about
+    // 20 kB of text from a few hundred bytes stored.
+    db.execute("INSERT INTO events (event_type, data) VALUES ('metric',"
+        + " ('{\"name\": \"n\", \"value\": 1, \"tags\": {\"x\": [' || repeat('1e1000, ', 20) || '1]}}')::jsonb)");
+    db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\": \"small\", \"value\": 2}')");
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE pg_column_size(data) < 1000"
+        + " AND pg_column_compression(data) IS NULL AND octet_length(data::text) > 20000"));
+
+    PayloadBudget budget = new PayloadBudget(10 * KB);
+    List<Event> events = claimAndRollBack("metric", budget);
+    assertEquals(2, events.size());
+    InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
+    assertTrue(e.getMessage().matches("payload is 20\\d{3} bytes as JSON text, more than the 10240 .*"), e.getMessage());
+    assertEquals("small", events.get(1).data().get("name").textValue());
+  }
+
+  /** Claims up to 500 events of {@code type} against {@code budget}, then rolls back. */
+  private List<Event> claimAndRollBack(String type, PayloadBudget budget) throws Exception {
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
-      List<Event> events = repository.claim(c, "data_entry", 500, null, budget).events();
+      List<Event> events = repository.claim(c, type, 500, null, budget).events();
       c.rollback();
-      // 17 of 57,627 or 57,628 bytes (by the key's length) fit in 1,024,000: the batch stops before the 18th.
-      assertEquals(17, events.size());
-      assertTrue(budget.spent());
-      assertEquals(57_628, events.get(16).json().length());
+      return events;
     }
   }
 }

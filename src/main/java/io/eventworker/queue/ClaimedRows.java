@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +124,11 @@ final class ClaimedRows {
           payloads.put(rs.getLong(1), new Payload(rs.getLong(2), rs.getBytes(3)));
         }
       }
+    } catch (SQLException e) {
+      if (UnrenderablePayloadException.SQLSTATE.equals(e.getSQLState())) {
+        throw new UnrenderablePayloadException(Arrays.stream(ids).map(Long.class::cast).toList(), e);
+      }
+      throw e;
     }
     return payloads;
   }

@@ -78,6 +78,15 @@ public final class EventRepository {
       WHERE e.id = f.id
       """;
 
+  // Fails a pending event without reading its payload, if nobody holds it.
+  private static final String FAIL_UNREAD =
+      """
+      UPDATE events
+      SET status = 'failed', attempts = attempts + 1, last_error = ?, processed_at = CURRENT_TIMESTAMP
+      WHERE id = (SELECT id FROM events WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED)
+      RETURNING event_type
+      """;
+
   private static final String INSERT =
       """
       INSERT INTO events (event_type, user_id, data) VALUES (?, ?, ?::jsonb)
@@ -206,6 +215,20 @@ public final class EventRepository {
     ps.setArray(first + 2, c.createArrayOf("text", errors));
     ps.setArray(first + 3, c.createArrayOf("int8", delays));
     return first + 4;
+  }
+
+  /**
+   * Fails a pending event whose payload cannot be read, with {@code error}, if nobody holds it;
+   * returns its type, or null when it was not pending or was held.
+   */
+  public String failUnread(Connection c, long id, String error) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(FAIL_UNREAD)) {
+      ps.setString(1, printable(error));
+      ps.setLong(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
   }
 
   /** Inserts one event as a producer would; returns its id. */

@@ -9,6 +9,7 @@ import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.EventRepository.Failure;
 import io.eventworker.queue.PayloadBudget;
+import io.eventworker.queue.UnrenderablePayloadException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -140,6 +141,7 @@ final class BatchProcessor {
     List<Event> events = List.of();
     Result result = null;
     SQLException rejected = null;
+    UnrenderablePayloadException unrenderable = null;
     try (Connection c = dataSource.getConnection()) {
       try {
         events = claim.from(c, budget);
@@ -163,11 +165,17 @@ final class BatchProcessor {
         c.commit();
       } catch (Throwable e) {
         rollbackQuietly(c, e);
-        if (!(e instanceof SQLException sql) || events.isEmpty() || !DatabaseErrors.isCausedByData(sql)) {
+        if (e instanceof UnrenderablePayloadException u) {
+          unrenderable = u;
+        } else if (!(e instanceof SQLException sql) || events.isEmpty() || !DatabaseErrors.isCausedByData(sql)) {
           throw e;
+        } else {
+          rejected = sql;
         }
-        rejected = sql;
       }
+    }
+    if (unrenderable != null) {
+      return failUnrenderable(unrenderable);
     }
     if (rejected != null) {
       // Handled here, once this connection is back in the pool, and by id: the rejected batch's
@@ -280,6 +288,36 @@ final class BatchProcessor {
     }
     report(result, 0);
     return 1;
+  }
+
+  /**
+   * After PostgreSQL could not render one of a batch's payloads as text (the transaction was
+   * aborted): reads each of them alone, and fails those that cannot be read, without reading them,
+   * with the reason. The others stay pending, for the next batch. Returns how many failed.
+   */
+  private int failUnrenderable(UnrenderablePayloadException batch) throws SQLException {
+    int failed = 0;
+    for (long id : batch.eventIds()) {
+      try (Connection c = dataSource.getConnection()) {
+        try {
+          repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
+          c.rollback();
+          continue;
+        } catch (UnrenderablePayloadException alone) {
+          c.rollback();
+        }
+        String error = "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
+            + DatabaseErrors.describe((SQLException) batch.getCause()) + ")";
+        String type = repository.failUnread(c, id, error);
+        c.commit();
+        if (type != null) {
+          failed++;
+          metrics.failed(type, 1);
+          failureLog.warn("event {} ({}) failed: {}", id, type, error);
+        }
+      }
+    }
+    return failed;
   }
 
   private Outcome retryOrGiveUp(Event event, String error) {

@@ -1,0 +1,86 @@
+package io.eventworker.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.ConnectionPool;
+import io.eventworker.handler.Handlers;
+import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.queue.EventRepository;
+import io.eventworker.testing.TestDatabase;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How batches deal with large payloads: a batch that its payload budget cut short says that more
+ * is due, and the next claims ask for little more than it took (so as not to hold locks on rows
+ * they cannot take); a payload PostgreSQL cannot render as text fails alone, with the reason,
+ * and the events around it are processed.
+ */
+class PayloadBatchesTest {
+
+  private static final int KB = 1024;
+
+  @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+
+  @Test
+  void afterABatchCutShortByItsBudgetTheClaimLimitShrinksThenDoublesBack() throws Exception {
+    // Four payloads of 300 kB (stored compressed: read against the budget), then 20 small ones.
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
+        + " 'value', repeat('x', " + 300 * KB + ")) FROM generate_series(1, 4) g");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'small-' || g)"
+        + " FROM generate_series(1, 20) g");
+    List<BatchProcessor.Batch> batches = processBatches(5);
+
+    assertEquals(List.of(
+        new BatchProcessor.Batch(3, true),   // three of 300 kB fit in 1000 kB: cut short, more due
+        new BatchProcessor.Batch(4, true),   // limit 3 + 1: the fourth large one and three small
+        new BatchProcessor.Batch(8, true),   // limit doubled
+        new BatchProcessor.Batch(9, false),  // limit 16, 9 left: the queue is empty
+        new BatchProcessor.Batch(0, false)), batches);
+    assertEquals(24, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(24, db.queryLong("SELECT count(DISTINCT key) FROM data_entries"));
+  }
+
+  @Test
+  void aPayloadTooLargeToRenderAsTextFailsAloneAndTheOthersAreProcessed() throws Exception {
+    // A few kB stored (compressed), over 1 GB as text: 8,200 numbers written out as 131,072 digits each.
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'before-' || g)"
+        + " FROM generate_series(1, 3) g");
+    db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry',"
+        + " ('{\"key\": \"bomb\", \"value\": [' || repeat('1e131071, ', 8200) || '1]}')::jsonb)");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'after-' || g)"
+        + " FROM generate_series(1, 3) g");
+
+    List<BatchProcessor.Batch> batches = processBatches(3);
+
+    // The batch that met it failed it alone; the next took the six others.
+    assertEquals(List.of(new BatchProcessor.Batch(1, false), new BatchProcessor.Batch(6, false),
+        new BatchProcessor.Batch(0, false)), batches);
+    assertEquals(6, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND id = 4 AND attempts = 1"
+        + " AND last_error LIKE 'payload cannot be read: as JSON text it would pass PostgreSQL''s 1 GB limit (%[54000])'"));
+    assertEquals(6, db.queryLong("SELECT count(*) FROM data_entries WHERE key ~ '^(before|after)-[1-3]$'"));
+  }
+
+  /** Runs {@code count} batches, one after the other, with a payload budget of 1000 kB each. */
+  private List<BatchProcessor.Batch> processBatches(int count) throws Exception {
+    WorkerConfig config = db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100");
+    List<BatchProcessor.Batch> batches = new ArrayList<>();
+    try (HikariDataSource pool = ConnectionPool.create(config, null, ConnectionPool.Use.DAEMON)) {
+      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(),
+          config.batchSize(), 1000 * KB, 1,
+          new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+          Clock.systemUTC());
+      for (int i = 0; i < count; i++) {
+        batches.add(processor.processBatch());
+      }
+    }
+    return batches;
+  }
+}

@@ -125,7 +125,7 @@ final class ClaimedRows {
         }
       }
     } catch (SQLException e) {
-      if (UnrenderablePayloadException.SQLSTATE.equals(e.getSQLState())) {
+      if (UnrenderablePayloadException.mayBeDueToPayload(e)) {
         throw new UnrenderablePayloadException(Arrays.stream(ids).map(Long.class::cast).toList(), e);
       }
       throw e;

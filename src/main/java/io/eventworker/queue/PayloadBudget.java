@@ -50,7 +50,8 @@ public final class PayloadBudget {
     held += bytes;
   }
 
-  void refuse() {
+  /** Marks the batch as cut short: it took what it could. */
+  public void refuse() {
     spent = true;
   }
 }

@@ -51,11 +51,6 @@ final class BatchProcessor {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final AtomicInteger nextType = new AtomicInteger();
-  // How many events a batch claims: the batch size, except after a batch that its payload budget
-  // cut short. The rows such a batch locked but could not take stay locked until it commits, and
-  // the other threads pass over them; so the next claims ask for little more than it took, and
-  // the limit doubles back with every full batch.
-  private final AtomicInteger claimLimit;
   private final ClaimCursors cursors = new ClaimCursors(RESCAN_NANOS, System::nanoTime);
   private final FailureLog failureLog = new FailureLog(log, System::nanoTime);
 
@@ -74,7 +69,6 @@ final class BatchProcessor {
     this.handlers = handlers;
     this.types = handlers.types();
     this.batchSize = batchSize;
-    this.claimLimit = new AtomicInteger(batchSize);
     this.payloadBytes = payloadBytes;
     this.maxAttempts = maxAttempts;
     this.backoff = backoff;
@@ -100,20 +94,30 @@ final class BatchProcessor {
     List<Event> from(Connection c, PayloadBudget budget) throws SQLException;
   }
 
-  /** What one batch did: how many events it claimed; full when more may be due at once. */
-  record Batch(int claimed, boolean full) {}
+  /**
+   * What one batch did: how many events it claimed; full when more may be due at once; and how
+   * many the thread's next batch should claim.
+   */
+  record Batch(int claimed, boolean full, int nextLimit) {}
 
-  /** Processes one batch. */
-  Batch processBatch() throws SQLException {
-    int limit = claimLimit.get();
+  int batchSize() {
+    return batchSize;
+  }
+
+  /**
+   * Processes one batch of up to {@code limit} events. How many a thread claims is the batch size,
+   * except after a batch that its payloads cut short: the rows such a batch locked but could not
+   * take stay locked until it commits, and the other threads pass over them; so the thread's next
+   * claims ask for little more than it took, and the limit doubles back with every full batch.
+   */
+  Batch processBatch(int limit) throws SQLException {
     PayloadBudget budget = new PayloadBudget(payloadBytes);
     int claimed = process((c, b) -> claimRoundRobin(c, b, limit), false, budget);
     if (budget.spent()) {
-      claimLimit.set(Math.max(1, claimed + 1));
-    } else if (claimed >= limit && limit < batchSize) {
-      claimLimit.set(Math.min(batchSize, limit * 2));
+      return new Batch(claimed, true, Math.max(1, claimed + 1));
     }
-    return new Batch(claimed, claimed >= limit || budget.spent());
+    boolean full = claimed >= limit;
+    return new Batch(claimed, full, full ? Math.min(batchSize, limit * 2) : limit);
   }
 
   /**
@@ -167,6 +171,8 @@ final class BatchProcessor {
         rollbackQuietly(c, e);
         if (e instanceof UnrenderablePayloadException u) {
           unrenderable = u;
+          // Cut short by its payloads: the events it rolled back are due.
+          budget.refuse();
         } else if (!(e instanceof SQLException sql) || events.isEmpty() || !DatabaseErrors.isCausedByData(sql)) {
           throw e;
         } else {
@@ -291,33 +297,53 @@ final class BatchProcessor {
   }
 
   /**
-   * After PostgreSQL could not render one of a batch's payloads as text (the transaction was
-   * aborted): reads each of them alone, and fails those that cannot be read, without reading them,
-   * with the reason. The others stay pending, for the next batch. Returns how many failed.
+   * After PostgreSQL could not read one of a batch's payloads (the transaction was aborted):
+   * reads each of them alone, holding its row, and fails one whose text would pass the server's
+   * 1 GB limit, with the reason, without reading it. The others stay pending, for the next batch.
+   * Returns how many failed.
    */
   private int failUnrenderable(UnrenderablePayloadException batch) throws SQLException {
     int failed = 0;
     for (long id : batch.eventIds()) {
       try (Connection c = dataSource.getConnection()) {
         try {
-          repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
-          c.rollback();
-          continue;
-        } catch (UnrenderablePayloadException alone) {
-          c.rollback();
-        }
-        String error = "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
-            + DatabaseErrors.describe((SQLException) batch.getCause()) + ")";
-        String type = repository.failUnread(c, id, error);
-        c.commit();
-        if (type != null) {
-          failed++;
-          metrics.failed(type, 1);
-          failureLog.warn("event {} ({}) failed: {}", id, type, error);
+          String type = failIfUnrenderable(c, id);
+          if (type != null) {
+            failed++;
+            metrics.failed(type, 1);
+          }
+        } catch (SQLException e) {
+          // Not this one's doing, as far as can be told: it stays pending.
+          rollbackQuietly(c, e);
         }
       }
     }
     return failed;
+  }
+
+  /** Fails event {@code id} if its payload alone cannot be rendered; returns its type if so. */
+  private String failIfUnrenderable(Connection c, long id) throws SQLException {
+    if (!repository.holdPending(c, id)) {
+      c.rollback();
+      return null;
+    }
+    Savepoint beforeReading = c.setSavepoint();
+    try {
+      repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
+      c.rollback();
+      return null;
+    } catch (UnrenderablePayloadException alone) {
+      if (!alone.tooLarge()) {
+        throw alone;
+      }
+      c.rollback(beforeReading);
+      String error = "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
+          + DatabaseErrors.describe((SQLException) alone.getCause()) + ")";
+      String type = repository.failUnread(c, id, error);
+      c.commit();
+      failureLog.warn("event {} ({}) failed: {}", id, type, error);
+      return type;
+    }
   }
 
   private Outcome retryOrGiveUp(Event event, String error) {

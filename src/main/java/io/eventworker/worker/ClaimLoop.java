@@ -25,6 +25,8 @@ final class ClaimLoop implements Runnable {
   private final WorkerMetrics metrics;
   private final AtomicBoolean outage;
   private volatile boolean inBatch;
+  // How many events this thread's next batch claims (see BatchProcessor.processBatch).
+  private int claimLimit;
   // The last error logged with its stack trace: a systemic error repeats every pause, and one
   // trace of it is enough.
   private String lastError;
@@ -42,6 +44,7 @@ final class ClaimLoop implements Runnable {
       WorkerMetrics metrics,
       AtomicBoolean outage) {
     this.processor = processor;
+    this.claimLimit = processor.batchSize();
     this.retry = retry;
     this.wakeup = wakeup;
     this.pollInterval = pollInterval;
@@ -61,6 +64,7 @@ final class ClaimLoop implements Runnable {
       while (!wakeup.isStopped()) {
         try {
           BatchProcessor.Batch batch = retry.executeCallable(this::batch);
+          claimLimit = batch.nextLimit();
           if (outage.compareAndSet(true, false)) {
             log.info("database reachable again, processing resumed");
           }
@@ -93,11 +97,11 @@ final class ClaimLoop implements Runnable {
 
   private BatchProcessor.Batch batch() throws Exception {
     if (wakeup.isStopped()) {
-      return new BatchProcessor.Batch(0, false);
+      return new BatchProcessor.Batch(0, false, claimLimit);
     }
     inBatch = true;
     try {
-      return processor.processBatch();
+      return processor.processBatch(claimLimit);
     } finally {
       inBatch = false;
     }

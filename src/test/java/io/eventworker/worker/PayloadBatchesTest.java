@@ -38,11 +38,11 @@ class PayloadBatchesTest {
     List<BatchProcessor.Batch> batches = processBatches(5);
 
     assertEquals(List.of(
-        new BatchProcessor.Batch(3, true),   // three of 300 kB fit in 1000 kB: cut short, more due
-        new BatchProcessor.Batch(4, true),   // limit 3 + 1: the fourth large one and three small
-        new BatchProcessor.Batch(8, true),   // limit doubled
-        new BatchProcessor.Batch(9, false),  // limit 16, 9 left: the queue is empty
-        new BatchProcessor.Batch(0, false)), batches);
+        new BatchProcessor.Batch(3, true, 4),    // three of 300 kB fit in 1000 kB: cut short, more due
+        new BatchProcessor.Batch(4, true, 8),    // the fourth large one and three small; doubled
+        new BatchProcessor.Batch(8, true, 16),
+        new BatchProcessor.Batch(9, false, 16),  // 9 left: the queue is empty
+        new BatchProcessor.Batch(0, false, 16)), batches);
     assertEquals(24, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(24, db.queryLong("SELECT count(DISTINCT key) FROM data_entries"));
   }
@@ -57,18 +57,22 @@ class PayloadBatchesTest {
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'after-' || g)"
         + " FROM generate_series(1, 3) g");
 
-    List<BatchProcessor.Batch> batches = processBatches(3);
+    List<BatchProcessor.Batch> batches = processBatches(4);
 
-    // The batch that met it failed it alone; the next took the six others.
-    assertEquals(List.of(new BatchProcessor.Batch(1, false), new BatchProcessor.Batch(6, false),
-        new BatchProcessor.Batch(0, false)), batches);
+    // The batch that met it failed it alone and counts as cut short; the next ones took the six
+    // others, claiming 2, then 4.
+    assertEquals(List.of(new BatchProcessor.Batch(1, true, 2), new BatchProcessor.Batch(2, true, 4),
+        new BatchProcessor.Batch(4, true, 8), new BatchProcessor.Batch(0, false, 8)), batches);
     assertEquals(6, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"));
     assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND id = 4 AND attempts = 1"
         + " AND last_error LIKE 'payload cannot be read: as JSON text it would pass PostgreSQL''s 1 GB limit (%[54000])'"));
     assertEquals(6, db.queryLong("SELECT count(*) FROM data_entries WHERE key ~ '^(before|after)-[1-3]$'"));
   }
 
-  /** Runs {@code count} batches, one after the other, with a payload budget of 1000 kB each. */
+  /**
+   * Runs {@code count} batches one after the other, as one thread does, with a payload budget of
+   * 1000 kB each.
+   */
   private List<BatchProcessor.Batch> processBatches(int count) throws Exception {
     WorkerConfig config = db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100");
     List<BatchProcessor.Batch> batches = new ArrayList<>();
@@ -77,8 +81,11 @@ class PayloadBatchesTest {
           config.batchSize(), 1000 * KB, 1,
           new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
           Clock.systemUTC());
+      int limit = processor.batchSize();
       for (int i = 0; i < count; i++) {
-        batches.add(processor.processBatch());
+        BatchProcessor.Batch batch = processor.processBatch(limit);
+        batches.add(batch);
+        limit = batch.nextLimit();
       }
     }
     return batches;

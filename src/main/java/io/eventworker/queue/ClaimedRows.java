@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,13 +109,13 @@ final class ClaimedRows {
    */
   private static Map<Long, Payload> readLarge(Connection c, List<Row> rows, PayloadBudget budget)
       throws SQLException {
-    Object[] ids = rows.stream().filter(r -> r.json() == null).map(Row::id).toArray();
-    if (ids.length == 0) {
+    List<Long> ids = rows.stream().filter(r -> r.json() == null).map(Row::id).toList();
+    if (ids.isEmpty()) {
       return Map.of();
     }
     Map<Long, Payload> payloads = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(PAYLOADS)) {
-      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
       ps.setLong(2, budget.limit());
       ps.setLong(3, budget.room());
       try (ResultSet rs = ps.executeQuery()) {
@@ -126,7 +125,7 @@ final class ClaimedRows {
       }
     } catch (SQLException e) {
       if (UnrenderablePayloadException.mayBeDueToPayload(e)) {
-        throw new UnrenderablePayloadException(Arrays.stream(ids).map(Long.class::cast).toList(), e);
+        throw new UnrenderablePayloadException(ids, e);
       }
       throw e;
     }

@@ -80,16 +80,7 @@ public final class EventRepository {
 
   // Locks a pending event without reading its payload, unless another worker holds it.
   private static final String HOLD_PENDING =
-      "SELECT id FROM events WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED";
-
-  // Fails an event that this transaction holds (see HOLD_PENDING), without reading its payload.
-  private static final String FAIL_UNREAD =
-      """
-      UPDATE events
-      SET status = 'failed', attempts = attempts + 1, last_error = ?, processed_at = CURRENT_TIMESTAMP
-      WHERE id = ?
-      RETURNING event_type
-      """;
+      "SELECT event_type FROM events WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED";
 
   private static final String INSERT =
       """
@@ -221,21 +212,13 @@ public final class EventRepository {
     return first + 4;
   }
 
-  /** Locks event {@code id} if it is pending and nobody else holds it; true if so. */
-  public boolean holdPending(Connection c, long id) throws SQLException {
+  /**
+   * Locks event {@code id}, without reading its payload, if it is pending and nobody else holds
+   * it; returns its type, or null if not.
+   */
+  public String holdPending(Connection c, long id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(HOLD_PENDING)) {
       ps.setLong(1, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
-  }
-
-  /** Fails an event held by {@link #holdPending}, with {@code error}; returns its type. */
-  public String failUnread(Connection c, long id, String error) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(FAIL_UNREAD)) {
-      ps.setString(1, printable(error));
-      ps.setLong(2, id);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? rs.getString(1) : null;
       }

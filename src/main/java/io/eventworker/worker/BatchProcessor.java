@@ -114,7 +114,7 @@ final class BatchProcessor {
     PayloadBudget budget = new PayloadBudget(payloadBytes);
     int claimed = process((c, b) -> claimRoundRobin(c, b, limit), false, budget);
     if (budget.spent()) {
-      return new Batch(claimed, true, Math.max(1, claimed + 1));
+      return new Batch(claimed, true, claimed + 1);
     }
     boolean full = claimed >= limit;
     return new Batch(claimed, full, full ? Math.min(batchSize, limit * 2) : limit);
@@ -323,7 +323,8 @@ final class BatchProcessor {
 
   /** Fails event {@code id} if its payload alone cannot be rendered; returns its type if so. */
   private String failIfUnrenderable(Connection c, long id) throws SQLException {
-    if (!repository.holdPending(c, id)) {
+    String type = repository.holdPending(c, id);
+    if (type == null) {
       c.rollback();
       return null;
     }
@@ -339,7 +340,7 @@ final class BatchProcessor {
       c.rollback(beforeReading);
       String error = "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
           + DatabaseErrors.describe((SQLException) alone.getCause()) + ")";
-      String type = repository.failUnread(c, id, error);
+      repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
       c.commit();
       failureLog.warn("event {} ({}) failed: {}", id, type, error);
       return type;

@@ -12,7 +12,6 @@ import io.eventworker.queue.PayloadBudget;
 import io.eventworker.queue.UnrenderablePayloadException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,6 +52,7 @@ final class BatchProcessor {
   private final AtomicInteger nextType = new AtomicInteger();
   private final ClaimCursors cursors = new ClaimCursors(RESCAN_NANOS, System::nanoTime);
   private final FailureLog failureLog = new FailureLog(log, System::nanoTime);
+  private final SoloFailures soloFailures;
 
   BatchProcessor(
       DataSource dataSource,
@@ -74,6 +74,7 @@ final class BatchProcessor {
     this.backoff = backoff;
     this.metrics = metrics;
     this.clock = clock;
+    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, metrics, failureLog);
   }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */
@@ -157,8 +158,11 @@ final class BatchProcessor {
         List<Outcome> failures = new ArrayList<>();
         List<Event> handled = handle(events, rows, failures);
         if (isolating) {
-          List<Event> written = new ArrayList<>(handled.size());
-          writeIsolating(c, rows, handled, written, failures);
+          List<Event> written = new ArrayList<>(handled);
+          for (BatchRows.Rejected r : rows.insertIsolating(c, handled)) {
+            written.remove(r.event());
+            failures.add(new Outcome(r.event(), "rejected by the database: " + DatabaseErrors.describe(r.cause()), -1));
+          }
           result = new Result(written, failures);
           repository.complete(c, ids(written), List.of(), failures(failures));
         } else {
@@ -181,7 +185,7 @@ final class BatchProcessor {
       }
     }
     if (unrenderable != null) {
-      return failUnrenderable(unrenderable);
+      return soloFailures.failUnrenderable(unrenderable);
     }
     if (rejected != null) {
       // Handled here, once this connection is back in the pool, and by id: the rejected batch's
@@ -193,7 +197,7 @@ final class BatchProcessor {
       }
       // Every write passed on its own, so the data error came at commit (a deferred constraint):
       // no telling which event caused it.
-      return ids.size() == 1 ? failAlone(ids.get(0), rejected) : oneByOne(ids);
+      return ids.size() == 1 ? soloFailures.failRefused(ids.get(0), rejected) : oneByOne(ids);
     }
     report(result, System.nanoTime() - started);
     return result.size();
@@ -224,37 +228,6 @@ final class BatchProcessor {
     return rows.events();
   }
 
-  /**
-   * Writes the rows of {@code events}; if the database rejects them as data, halves the set
-   * behind savepoints until the rejected events stand alone. A few subtransactions find one bad
-   * event among hundreds, rather than one per event.
-   */
-  private void writeIsolating(
-      Connection c, BatchRows rows, List<Event> events, List<Event> written, List<Outcome> failures)
-      throws SQLException {
-    if (events.isEmpty()) {
-      return;
-    }
-    Savepoint savepoint = c.setSavepoint();
-    try {
-      rows.insert(c, events);
-      c.releaseSavepoint(savepoint);
-      written.addAll(events);
-    } catch (SQLException e) {
-      if (!DatabaseErrors.isCausedByData(e)) {
-        throw e;
-      }
-      c.rollback(savepoint);
-      if (events.size() == 1) {
-        failures.add(new Outcome(events.get(0), "rejected by the database: " + DatabaseErrors.describe(e), -1));
-        return;
-      }
-      int half = events.size() / 2;
-      writeIsolating(c, rows, events.subList(0, half), written, failures);
-      writeIsolating(c, rows, events.subList(half, events.size()), written, failures);
-    }
-  }
-
   private static List<Long> ids(List<Event> events) {
     return events.stream().map(Event::id).toList();
   }
@@ -271,80 +244,6 @@ final class BatchProcessor {
       done += process((c, b) -> repository.claimIds(c, List.of(id), b), true, new PayloadBudget(payloadBytes));
     }
     return done;
-  }
-
-  /** A single event whose transaction the database refused at commit: it fails, on its own. */
-  private int failAlone(long id, SQLException cause) throws SQLException {
-    Result result;
-    try (Connection c = dataSource.getConnection()) {
-      try {
-        List<Event> again = repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
-        if (again.isEmpty()) {
-          c.commit();
-          return 0;
-        }
-        Outcome failure = new Outcome(again.get(0), "rejected by the database: " + DatabaseErrors.describe(cause), -1);
-        result = new Result(List.of(), List.of(failure));
-        repository.complete(c, List.of(), List.of(), List.of(failure.failure()));
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      }
-    }
-    report(result, 0);
-    return 1;
-  }
-
-  /**
-   * After PostgreSQL could not read one of a batch's payloads (the transaction was aborted):
-   * reads each of them alone, holding its row, and fails one whose text would pass the server's
-   * 1 GB limit, with the reason, without reading it. The others stay pending, for the next batch.
-   * Returns how many failed.
-   */
-  private int failUnrenderable(UnrenderablePayloadException batch) throws SQLException {
-    int failed = 0;
-    for (long id : batch.eventIds()) {
-      try (Connection c = dataSource.getConnection()) {
-        try {
-          String type = failIfUnrenderable(c, id);
-          if (type != null) {
-            failed++;
-            metrics.failed(type, 1);
-          }
-        } catch (SQLException e) {
-          // Not this one's doing, as far as can be told: it stays pending.
-          rollbackQuietly(c, e);
-        }
-      }
-    }
-    return failed;
-  }
-
-  /** Fails event {@code id} if its payload alone cannot be rendered; returns its type if so. */
-  private String failIfUnrenderable(Connection c, long id) throws SQLException {
-    String type = repository.holdPending(c, id);
-    if (type == null) {
-      c.rollback();
-      return null;
-    }
-    Savepoint beforeReading = c.setSavepoint();
-    try {
-      repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
-      c.rollback();
-      return null;
-    } catch (UnrenderablePayloadException alone) {
-      if (!alone.tooLarge()) {
-        throw alone;
-      }
-      c.rollback(beforeReading);
-      String error = "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
-          + DatabaseErrors.describe((SQLException) alone.getCause()) + ")";
-      repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
-      c.commit();
-      failureLog.warn("event {} ({}) failed: {}", id, type, error);
-      return type;
-    }
   }
 
   private Outcome retryOrGiveUp(Event event, String error) {
@@ -376,7 +275,7 @@ final class BatchProcessor {
     metrics.batchCompleted(result.size(), nanos);
   }
 
-  private static void rollbackQuietly(Connection c, Throwable cause) {
+  static void rollbackQuietly(Connection c, Throwable cause) {
     try {
       c.rollback();
     } catch (SQLException e) {

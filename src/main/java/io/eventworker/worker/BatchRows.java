@@ -1,11 +1,13 @@
 package io.eventworker.worker;
 
+import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
 import io.eventworker.handler.RowBatch;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -71,10 +73,43 @@ final class BatchRows implements Rows {
     return batches;
   }
 
-  /** Inserts the kept rows of {@code events}: one statement per target table. */
-  void insert(Connection c, List<Event> events) throws SQLException {
-    for (RowBatch batch : batches(events)) {
-      batch.insert(c);
+  /** An event whose rows the database rejected as data, and why. */
+  record Rejected(Event event, SQLException cause) {}
+
+  /**
+   * Inserts the kept rows of {@code events}; where the database rejects them as data, halves the
+   * set behind savepoints until the rejected events stand alone, and returns those (their rows
+   * are not written). A few subtransactions find one bad event among hundreds, rather than one
+   * per event.
+   */
+  List<Rejected> insertIsolating(Connection c, List<Event> events) throws SQLException {
+    List<Rejected> rejected = new ArrayList<>();
+    insertIsolating(c, events, rejected);
+    return rejected;
+  }
+
+  private void insertIsolating(Connection c, List<Event> events, List<Rejected> rejected) throws SQLException {
+    if (events.isEmpty()) {
+      return;
+    }
+    Savepoint savepoint = c.setSavepoint();
+    try {
+      for (RowBatch batch : batches(events)) {
+        batch.insert(c);
+      }
+      c.releaseSavepoint(savepoint);
+    } catch (SQLException e) {
+      if (!DatabaseErrors.isCausedByData(e)) {
+        throw e;
+      }
+      c.rollback(savepoint);
+      if (events.size() == 1) {
+        rejected.add(new Rejected(events.get(0), e));
+        return;
+      }
+      int half = events.size() / 2;
+      insertIsolating(c, events.subList(0, half), rejected);
+      insertIsolating(c, events.subList(half, events.size()), rejected);
     }
   }
 }

@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -113,8 +115,12 @@ final class BatchProcessor {
    */
   Batch processBatch(int limit) throws SQLException {
     PayloadBudget budget = new PayloadBudget(payloadBytes);
-    int claimed = process((c, b) -> claimRoundRobin(c, b, limit), false, budget);
+    Map<String, ClaimCursors.Start> starts = new HashMap<>();
+    int claimed = process((c, b) -> claimRoundRobin(c, b, limit, starts), false, budget);
     if (budget.spent()) {
+      // Committed: the events this batch locked and let go are free, and other threads' claims
+      // have passed over them.
+      starts.forEach(cursors::rewind);
       return new Batch(claimed, true, claimed + 1);
     }
     boolean full = claimed >= limit;
@@ -125,14 +131,17 @@ final class BatchProcessor {
    * Fills a batch of up to {@code limit} type by type, starting with a different type each time:
    * every handled type gets its turn, however large another type's backlog.
    */
-  private List<Event> claimRoundRobin(Connection c, PayloadBudget budget, int limit) throws SQLException {
+  private List<Event> claimRoundRobin(
+      Connection c, PayloadBudget budget, int limit, Map<String, ClaimCursors.Start> starts) throws SQLException {
     int first = Math.floorMod(nextType.getAndIncrement(), types.length);
     List<Event> events = new ArrayList<>(limit);
     for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
       String type = types[(first + i) % types.length];
-      Claimed claimed = repository.claim(c, type, limit - events.size(), cursors.start(type), budget);
+      ClaimCursors.Start start = cursors.start(type);
+      starts.put(type, start);
+      Claimed claimed = repository.claim(c, type, limit - events.size(), start.position(), budget);
       events.addAll(claimed.events());
-      cursors.advance(type, claimed.last());
+      cursors.advance(type, start, claimed.last());
     }
     return events;
   }

@@ -1,11 +1,16 @@
 package io.eventworker.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
+import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.Event;
+import io.eventworker.handler.EventHandler;
 import io.eventworker.handler.Handlers;
+import io.eventworker.handler.InvalidEventException;
+import io.eventworker.handler.Rows;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.testing.TestDatabase;
@@ -13,14 +18,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * How batches deal with large payloads: a batch that its payload budget cut short says that more
  * is due, and the next claims ask for little more than it took (so as not to hold locks on rows
- * they cannot take); a payload PostgreSQL cannot render as text fails alone, with the reason,
- * and the events around it are processed.
+ * they cannot take), and once it commits the events it let go are due at once, though other
+ * threads' claims passed over them; a payload PostgreSQL cannot render as text fails alone, with
+ * the reason, and the events around it are processed.
  */
 class PayloadBatchesTest {
 
@@ -30,11 +41,7 @@ class PayloadBatchesTest {
 
   @Test
   void afterABatchCutShortByItsBudgetTheClaimLimitShrinksThenDoublesBack() throws Exception {
-    // Four payloads of 300 kB (stored compressed: read against the budget), then 20 small ones.
-    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
-        + " 'value', repeat('x', " + 300 * KB + ")) FROM generate_series(1, 4) g");
-    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'small-' || g)"
-        + " FROM generate_series(1, 20) g");
+    insertLargeThenSmall();
     List<BatchProcessor.Batch> batches = processBatches(5);
 
     assertEquals(List.of(
@@ -69,18 +76,87 @@ class PayloadBatchesTest {
     assertEquals(6, db.queryLong("SELECT count(*) FROM data_entries WHERE key ~ '^(before|after)-[1-3]$'"));
   }
 
-  /**
-   * Runs {@code count} batches one after the other, as one thread does, with a payload budget of
-   * 1000 kB each.
-   */
+  @Test
+  void theEventsABatchCutShortLetGoAreDueAtOnceThoughAnotherThreadsClaimPassedThem() throws Exception {
+    insertLargeThenSmall();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch passed = new CountDownLatch(1);
+    DataEntryHandler entries = new DataEntryHandler();
+    EventHandler pausing = new EventHandler() {
+      @Override
+      public String eventType() {
+        return entries.eventType();
+      }
+
+      @Override
+      public void handle(Event event, Rows rows) throws InvalidEventException {
+        if (event.data().path("key").asText().equals("large-1")) {
+          holding.countDown();
+          awaitQuietly(passed);
+        }
+        entries.handle(event, rows);
+      }
+    };
+    ExecutorService otherThread = Executors.newSingleThreadExecutor();
+    try (HikariDataSource pool = pool()) {
+      BatchProcessor processor = processor(pool, Handlers.of(List.of(pausing)));
+      Future<BatchProcessor.Batch> cutShort = otherThread.submit(() -> processor.processBatch(100));
+      assertTrue(holding.await(30, TimeUnit.SECONDS));
+      // That batch holds the 21 rows it could not take until it commits. Newer events come, and
+      // this thread's claim passes over the held rows to take them.
+      db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'later-' || g)"
+          + " FROM generate_series(1, 5) g");
+      assertEquals(new BatchProcessor.Batch(5, false, 100), processor.processBatch(100));
+      passed.countDown();
+      assertEquals(new BatchProcessor.Batch(3, true, 4), cutShort.get(30, TimeUnit.SECONDS));
+
+      // The 21 are due at once, not when the claim cursor next starts from the beginning (5 s).
+      int limit = 4;
+      List<Integer> claimed = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        BatchProcessor.Batch batch = processor.processBatch(limit);
+        claimed.add(batch.claimed());
+        limit = batch.nextLimit();
+      }
+      assertEquals(List.of(4, 8, 9, 0), claimed);
+    } finally {
+      otherThread.shutdownNow();
+    }
+    assertEquals(29, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+  }
+
+  private void insertLargeThenSmall() throws Exception {
+    // Four payloads of 300 kB (stored compressed: read against the budget), then 20 small ones.
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
+        + " 'value', repeat('x', " + 300 * KB + ")) FROM generate_series(1, 4) g");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'small-' || g)"
+        + " FROM generate_series(1, 20) g");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private HikariDataSource pool() {
+    return ConnectionPool.create(db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100"), null, ConnectionPool.Use.DAEMON);
+  }
+
+  /** A processor with a payload budget of 1000 kB per batch. */
+  private static BatchProcessor processor(HikariDataSource pool, Handlers handlers) {
+    return new BatchProcessor(pool, new EventRepository(), handlers, 100, 1000 * KB, 1,
+        new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+        Clock.systemUTC());
+  }
+
+  /** Runs {@code count} batches one after the other, as one thread does. */
   private List<BatchProcessor.Batch> processBatches(int count) throws Exception {
-    WorkerConfig config = db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100");
     List<BatchProcessor.Batch> batches = new ArrayList<>();
-    try (HikariDataSource pool = ConnectionPool.create(config, null, ConnectionPool.Use.DAEMON)) {
-      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(),
-          config.batchSize(), 1000 * KB, 1,
-          new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
-          Clock.systemUTC());
+    try (HikariDataSource pool = pool()) {
+      BatchProcessor processor = processor(pool, Handlers.discover());
       int limit = processor.batchSize();
       for (int i = 0; i < count; i++) {
         BatchProcessor.Batch batch = processor.processBatch(limit);

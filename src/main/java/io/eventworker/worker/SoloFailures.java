@@ -1,7 +1,6 @@
 package io.eventworker.worker;
 
 import io.eventworker.db.DatabaseErrors;
-import io.eventworker.handler.Event;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Failure;
@@ -44,17 +43,13 @@ final class SoloFailures {
   int failRefused(long id, SQLException cause) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       try {
-        List<Event> again = repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
-        if (again.isEmpty()) {
-          c.commit();
+        String type = repository.holdPending(c, id);
+        if (type == null) {
+          c.rollback();
           return 0;
         }
-        String error = "rejected by the database: " + DatabaseErrors.describe(cause);
-        repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
-        c.commit();
-        Event event = again.get(0);
-        metrics.failed(event.type(), 1);
-        failureLog.warn("{} failed: {}", event, error);
+        failHeld(c, id, type, "rejected by the database: " + DatabaseErrors.describe(cause));
+        metrics.failed(type, 1);
         return 1;
       } catch (SQLException | RuntimeException e) {
         BatchProcessor.rollbackQuietly(c, e);
@@ -105,12 +100,16 @@ final class SoloFailures {
         throw alone;
       }
       c.rollback(beforeReading);
-      String error = "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
-          + DatabaseErrors.describe((SQLException) alone.getCause()) + ")";
-      repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
-      c.commit();
-      failureLog.warn("event {} ({}) failed: {}", id, type, error);
+      failHeld(c, id, type, "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
+          + DatabaseErrors.describe((SQLException) alone.getCause()) + ")");
       return type;
     }
+  }
+
+  /** Fails event {@code id}, which this transaction holds, with {@code error}, and commits. */
+  private void failHeld(Connection c, long id, String type, String error) throws SQLException {
+    repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
+    c.commit();
+    failureLog.warn("event {} ({}) failed: {}", id, type, error);
   }
 }

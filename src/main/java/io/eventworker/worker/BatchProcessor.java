@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
 final class BatchProcessor {
 
   private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
-  // How long an event passed over by the claim cursor (see ClaimCursors) may wait at most.
-  private static final long RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
+  // How long an event passed over by the claim cursor (see ClaimCursors) waits at most.
+  private static final long MAX_RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long MIN_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final DataSource dataSource;
   private final EventRepository repository;
@@ -52,7 +53,7 @@ final class BatchProcessor {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final AtomicInteger nextType = new AtomicInteger();
-  private final ClaimCursors cursors = new ClaimCursors(RESCAN_NANOS, System::nanoTime);
+  private final ClaimCursors cursors = new ClaimCursors(MAX_RESCAN_NANOS, System::nanoTime);
   private final FailureLog failureLog = new FailureLog(log, System::nanoTime);
   private final SoloFailures soloFailures;
 
@@ -98,10 +99,11 @@ final class BatchProcessor {
   }
 
   /**
-   * What one batch did: how many events it claimed; full when more may be due at once; and how
-   * many the thread's next batch should claim.
+   * What one batch did: how many events it claimed; full when more may be due at once; how many
+   * the thread's next batch should claim; and, after a claim from the cursor that came back short,
+   * how soon a rescan may find what it passed over (0: no need to look again before the poll).
    */
-  record Batch(int claimed, boolean full, int nextLimit) {}
+  record Batch(int claimed, boolean full, int nextLimit, long recheckNanos) {}
 
   int batchSize() {
     return batchSize;
@@ -121,10 +123,27 @@ final class BatchProcessor {
       // Committed: the events this batch locked and let go are free, and other threads' claims
       // have passed over them.
       starts.forEach(cursors::rewind);
-      return new Batch(claimed, true, claimed + 1);
+      return new Batch(claimed, true, claimed + 1, 0);
     }
     boolean full = claimed >= limit;
-    return new Batch(claimed, full, full ? Math.min(batchSize, limit * 2) : limit);
+    return full
+        ? new Batch(claimed, true, Math.min(batchSize, limit * 2), 0)
+        : new Batch(claimed, false, limit, recheckNanos(starts));
+  }
+
+  /**
+   * How soon the next rescan of the types claimed from their cursor is due: an event committed
+   * just after such a claim passed its place has no other claim coming for it before the poll.
+   */
+  private long recheckNanos(Map<String, ClaimCursors.Start> starts) {
+    long soonest = 0;
+    for (Map.Entry<String, ClaimCursors.Start> claim : starts.entrySet()) {
+      if (claim.getValue().position() != null) {
+        long due = Math.max(MIN_RECHECK_NANOS, cursors.untilRescan(claim.getKey()));
+        soonest = soonest == 0 ? due : Math.min(soonest, due);
+      }
+    }
+    return soonest;
   }
 
   /**
@@ -139,9 +158,10 @@ final class BatchProcessor {
       String type = types[(first + i) % types.length];
       ClaimCursors.Start start = cursors.start(type);
       starts.put(type, start);
+      long began = System.nanoTime();
       Claimed claimed = repository.claim(c, type, limit - events.size(), start.position(), budget);
       events.addAll(claimed.events());
-      cursors.advance(type, start, claimed.last());
+      cursors.advance(type, start, claimed.last(), System.nanoTime() - began);
     }
     return events;
   }

@@ -9,28 +9,36 @@ import java.util.function.LongSupplier;
  * Where the last claim of each event type ended, shared by the threads of a worker. Claims start
  * past it: the index entries of events already processed linger until vacuum removes them, and
  * while another session holds an old snapshot vacuum cannot, so a claim from the start would walk
- * all of them again. Every {@code rescanNanos} a claim starts from the beginning anyway, to find
- * what the cursor has passed: events whose batch another worker rolled back, and events committed
- * late by a long producer transaction (their run_at is when that transaction began). They wait at
- * most that long; new events, and retries falling due, are always past the cursor. A batch cut short
- * by its payloads rewinds the cursor once it has committed: the events it locked but did not take
- * are due at once, not after {@code rescanNanos}.
+ * all of them again.
+ *
+ * <p>A claim from the beginning (a rescan) finds what the cursor has passed: events committed
+ * after a claim passed their place (two producers' transactions commit in the other order than
+ * they began, and run_at is when a transaction began), and events whose batch another worker
+ * rolled back. A rescan is due once twenty times as long as the last one took has gone by: every
+ * few milliseconds when a rescan costs what any claim does, less often when it has many lingering
+ * entries to walk, and every {@code maxRescanNanos} at the least. A batch cut short by its
+ * payloads rewinds the cursor once it has committed: the events it locked but did not take are
+ * due at once.
  */
 final class ClaimCursors {
 
+  // Rescans take at most a twentieth of the claiming threads' time.
+  private static final long RESCAN_COST_FACTOR = 20;
+
+  // rescannedAt: when the last rescan began; rescanEvery: how long after it the next is due.
   // generation: how many times the cursor was rewound; a claim that started before a rewind does
   // not move the cursor past the events the rewind brought back into view.
-  private record Cursor(Position position, long since, long generation) {}
+  private record Cursor(Position position, long rescannedAt, long rescanEvery, long generation) {}
 
   /** Where a claim starts: past {@code position}, or from the beginning if it is null. */
   record Start(Position position, long generation) {}
 
   private final Map<String, Cursor> cursors = new ConcurrentHashMap<>();
-  private final long rescanNanos;
+  private final long maxRescanNanos;
   private final LongSupplier nanoTime;
 
-  ClaimCursors(long rescanNanos, LongSupplier nanoTime) {
-    this.rescanNanos = rescanNanos;
+  ClaimCursors(long maxRescanNanos, LongSupplier nanoTime) {
+    this.maxRescanNanos = maxRescanNanos;
     this.nanoTime = nanoTime;
   }
 
@@ -40,25 +48,33 @@ final class ClaimCursors {
     if (cursor == null) {
       return new Start(null, 0);
     }
-    if (cursor.position() != null && nanoTime.getAsLong() - cursor.since() > rescanNanos) {
-      Cursor fromTheBeginning = new Cursor(null, nanoTime.getAsLong(), cursor.generation());
+    long now = nanoTime.getAsLong();
+    if (cursor.position() != null && now - cursor.rescannedAt() >= cursor.rescanEvery()) {
+      Cursor fromTheBeginning = new Cursor(null, now, cursor.rescanEvery(), cursor.generation());
       return cursors.replace(type, cursor, fromTheBeginning) ? new Start(null, cursor.generation()) : start(type);
     }
     return new Start(cursor.position(), cursor.generation());
   }
 
   /**
-   * A claim of {@code type} that began at {@code start} ended at {@code last}; the cursor moves
-   * there if that is further, unless it was rewound since the claim began.
+   * A claim of {@code type} that began at {@code start} ended at {@code last} (null if it took
+   * nothing) and took {@code claimNanos}. The cursor moves there if that is further, unless it
+   * was rewound since the claim began; a claim from the beginning sets when the next one is due.
    */
-  void advance(String type, Start start, Position last) {
-    if (last == null) {
-      return;
-    }
-    cursors.merge(type, new Cursor(last, nanoTime.getAsLong(), start.generation()), (old, fresh) ->
-        old.generation() == start.generation() && isAfter(last, old.position())
-            ? new Cursor(last, old.since(), old.generation())
-            : old);
+  void advance(String type, Start start, Position last, long claimNanos) {
+    long began = nanoTime.getAsLong() - claimNanos;
+    boolean rescan = start.position() == null;
+    long rescanEvery = Math.min(maxRescanNanos, RESCAN_COST_FACTOR * claimNanos);
+    cursors.compute(type, (t, old) -> {
+      if (old == null) {
+        return last == null ? null : new Cursor(last, began, rescanEvery, start.generation());
+      }
+      Position position =
+          old.generation() == start.generation() && isAfter(last, old.position()) ? last : old.position();
+      return rescan
+          ? new Cursor(position, Math.max(old.rescannedAt(), began), rescanEvery, old.generation())
+          : new Cursor(position, old.rescannedAt(), old.rescanEvery(), old.generation());
+    });
   }
 
   /**
@@ -68,8 +84,17 @@ final class ClaimCursors {
    */
   void rewind(String type, Start start) {
     cursors.computeIfPresent(type, (t, old) -> new Cursor(
-        isAfter(old.position(), start.position()) ? start.position() : old.position(), old.since(),
-        old.generation() + 1));
+        isAfter(old.position(), start.position()) ? start.position() : old.position(), old.rescannedAt(),
+        old.rescanEvery(), old.generation() + 1));
+  }
+
+  /** Nanoseconds until a rescan of {@code type} is due; 0 if it is. */
+  long untilRescan(String type) {
+    Cursor cursor = cursors.get(type);
+    if (cursor == null || cursor.position() == null) {
+      return 0;
+    }
+    return Math.max(0, cursor.rescanEvery() - (nanoTime.getAsLong() - cursor.rescannedAt()));
   }
 
   /** Whether {@code a} comes after {@code b} in claim order; null is the beginning. */

@@ -75,7 +75,7 @@ final class ClaimLoop implements Runnable {
           if (batch.full()) {
             // More may be due: bring a waiting peer in, and go again at once.
             wakeup.signal();
-          } else if (!wakeup.await(pollInterval)) {
+          } else if (!wakeup.await(waitAfter(batch))) {
             return;
           }
         } catch (InterruptedException e) {
@@ -97,7 +97,7 @@ final class ClaimLoop implements Runnable {
 
   private BatchProcessor.Batch batch() throws Exception {
     if (wakeup.isStopped()) {
-      return new BatchProcessor.Batch(0, false, claimLimit);
+      return new BatchProcessor.Batch(0, false, claimLimit, 0);
     }
     inBatch = true;
     try {
@@ -105,6 +105,12 @@ final class ClaimLoop implements Runnable {
     } finally {
       inBatch = false;
     }
+  }
+
+  /** How long to wait for a notification after a batch that was not full. */
+  private Duration waitAfter(BatchProcessor.Batch batch) {
+    long recheck = batch.recheckNanos();
+    return recheck > 0 && recheck < pollInterval.toNanos() ? Duration.ofNanos(recheck) : pollInterval;
   }
 
   private void onError(Throwable t) {

@@ -77,6 +77,7 @@ final class ClaimedRows {
   static Claimed read(Connection c, PreparedStatement claim, int expected, PayloadBudget budget)
       throws SQLException {
     List<Row> rows = new ArrayList<>(expected);
+    long began = System.nanoTime();
     try (ResultSet rs = claim.executeQuery()) {
       while (rs.next()) {
         int userId = rs.getInt(3);
@@ -86,6 +87,7 @@ final class ClaimedRows {
             created == null ? null : created.toInstant(), rs.getInt(6), rs.getObject(7, OffsetDateTime.class)));
       }
     }
+    long lockingNanos = System.nanoTime() - began;
     Map<Long, Payload> large = readLarge(c, rows, budget);
     List<Event> events = new ArrayList<>(rows.size());
     Position last = null;
@@ -100,7 +102,7 @@ final class ClaimedRows {
       events.add(event);
       last = new Position(row.runAt(), row.id());
     }
-    return new Claimed(events, last);
+    return new Claimed(events, last, lockingNanos);
   }
 
   /**

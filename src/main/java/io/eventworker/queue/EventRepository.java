@@ -119,8 +119,11 @@ public final class EventRepository {
   /** A place in the claim order of one type. */
   public record Position(OffsetDateTime runAt, long id) {}
 
-  /** Claimed events and the position of the last one (null when none). */
-  public record Claimed(List<Event> events, Position last) {}
+  /**
+   * Claimed events, the position of the last one (null when none), and how long the locking query
+   * took: what a claim costs to walk the queue, the reading of large payloads left out.
+   */
+  public record Claimed(List<Event> events, Position last, long lockingNanos) {}
 
   /**
    * Claims up to {@code limit} due pending events of {@code type}, oldest due first; only those

@@ -158,10 +158,9 @@ final class BatchProcessor {
       String type = types[(first + i) % types.length];
       ClaimCursors.Start start = cursors.start(type);
       starts.put(type, start);
-      long began = System.nanoTime();
       Claimed claimed = repository.claim(c, type, limit - events.size(), start.position(), budget);
       events.addAll(claimed.events());
-      cursors.advance(type, start, claimed.last(), System.nanoTime() - began);
+      cursors.advance(type, start, claimed.last(), claimed.lockingNanos());
     }
     return events;
   }

@@ -58,8 +58,9 @@ final class ClaimCursors {
 
   /**
    * A claim of {@code type} that began at {@code start} ended at {@code last} (null if it took
-   * nothing) and took {@code claimNanos}. The cursor moves there if that is further, unless it
-   * was rewound since the claim began; a claim from the beginning sets when the next one is due.
+   * nothing); its locking query took {@code claimNanos} (reading large payloads apart, which costs
+   * the same from anywhere). The cursor moves there if that is further, unless it was rewound
+   * since the claim began; a claim from the beginning sets when the next one is due.
    */
   void advance(String type, Start start, Position last, long claimNanos) {
     long began = nanoTime.getAsLong() - claimNanos;

@@ -40,7 +40,6 @@ final class BatchProcessor {
   private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
   // How long an event passed over by the claim cursor (see ClaimCursors) waits at most.
   private static final long MAX_RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
-  private static final long MIN_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final DataSource dataSource;
   private final EventRepository repository;
@@ -128,22 +127,7 @@ final class BatchProcessor {
     boolean full = claimed >= limit;
     return full
         ? new Batch(claimed, true, Math.min(batchSize, limit * 2), 0)
-        : new Batch(claimed, false, limit, recheckNanos(starts));
-  }
-
-  /**
-   * How soon the next rescan of the types claimed from their cursor is due: an event committed
-   * just after such a claim passed its place has no other claim coming for it before the poll.
-   */
-  private long recheckNanos(Map<String, ClaimCursors.Start> starts) {
-    long soonest = 0;
-    for (Map.Entry<String, ClaimCursors.Start> claim : starts.entrySet()) {
-      if (claim.getValue().position() != null) {
-        long due = Math.max(MIN_RECHECK_NANOS, cursors.untilRescan(claim.getKey()));
-        soonest = soonest == 0 ? due : Math.min(soonest, due);
-      }
-    }
-    return soonest;
+        : new Batch(claimed, false, limit, cursors.untilRescan(starts));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.eventworker.worker;
 import io.eventworker.queue.EventRepository.Position;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +25,8 @@ final class ClaimCursors {
 
   // Rescans take at most a twentieth of the claiming threads' time.
   private static final long RESCAN_COST_FACTOR = 20;
+  // 0 says no rescan is awaited; one due now is reported as due in a millisecond.
+  private static final long MIN_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   // rescannedAt: when the last rescan began; rescanEvery: how long after it the next is due.
   // generation: how many times the cursor was rewound; a claim that started before a rewind does
@@ -87,6 +90,23 @@ final class ClaimCursors {
     cursors.computeIfPresent(type, (t, old) -> new Cursor(
         isAfter(old.position(), start.position()) ? start.position() : old.position(), old.rescannedAt(),
         old.rescanEvery(), old.generation() + 1));
+  }
+
+  /**
+   * After a batch that came back short: nanoseconds until the soonest rescan of the types it
+   * claimed from their cursor ({@code starts}, by type), at least a millisecond; 0 if it claimed
+   * every type from the beginning. An event committed just after such a claim passed its place
+   * has no other claim coming for it before the poll.
+   */
+  long untilRescan(Map<String, Start> starts) {
+    long soonest = 0;
+    for (Map.Entry<String, Start> claim : starts.entrySet()) {
+      if (claim.getValue().position() != null) {
+        long due = Math.max(MIN_RECHECK_NANOS, untilRescan(claim.getKey()));
+        soonest = soonest == 0 ? due : Math.min(soonest, due);
+      }
+    }
+    return soonest;
   }
 
   /** Nanoseconds until a rescan of {@code type} is due; 0 if it is. */

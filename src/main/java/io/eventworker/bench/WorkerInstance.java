@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * A worker process started from this jar with the image's JVM flags, as one small container runs
- * it: {@code -XX:MaxRAM} stands in for the container's memory limit. The benchmark counts its
+ * it: {@code -XX:MaxRAM} stands in for the container's memory limit (it sizes the heap, but the
+ * collector is the JVM's pick for the host, hence the image names it). The benchmark counts its
  * progress through /metrics and reads its CPU time and peak memory from /proc.
  */
 final class WorkerInstance implements AutoCloseable {
@@ -48,7 +49,7 @@ final class WorkerInstance implements AutoCloseable {
     }
     Path log = Files.createTempFile("bench-worker", ".log");
     ProcessBuilder builder = command(db,
-        List.of("-XX:MaxRAM=" + memory, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"), "run")
+        List.of("-XX:+UseG1GC", "-XX:MaxRAM=" + memory, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"), "run")
         .redirectOutput(log.toFile());
     var env = builder.environment();
     env.put("WORKER_THREADS", Integer.toString(threads));

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
       "Moves failed events back to pending, with their attempts reset, so that the workers try",
       "them again (their last_error stays as the record of what went wrong). Choose them with",
       "--id, --type, --since (which combine: an event must match all of them) or --all.",
-      "Prints how many it moved."
+      "It takes the events there are when it starts, each once, in steps of 10,000, and",
+      "prints how many it moved."
     })
 final class RetryCommand implements Callable<Integer> {
 
@@ -66,11 +67,14 @@ final class RetryCommand implements Callable<Integer> {
     long moved = 0;
     try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       LocalDateTime failedSince = back != null ? maintenance.now(c).minus(back) : at;
-      int step;
+      // The events there are now, walked by id: the walk ends, and counts each event once, even
+      // while running workers fail the moved events again (a payload still bad fails at once).
+      long upTo = maintenance.lastEventId(c);
+      EventMaintenance.RetryStep step = new EventMaintenance.RetryStep(0, 0);
       do {
-        step = maintenance.retryFailed(c, ids, type, failedSince, STEP);
-        moved += step;
-      } while (step == STEP);
+        step = maintenance.retryFailed(c, ids, type, failedSince, step.lastId(), upTo, STEP);
+        moved += step.moved();
+      } while (step.moved() > 0 && step.lastId() < upTo);
       if (moved > 0) {
         maintenance.wakeWorkers(c);
       }

@@ -16,20 +16,29 @@ import java.util.List;
  */
 public final class EventMaintenance {
 
-  // Back to pending, attempts from zero, due now: a batch of failed events matching every filter
-  // given (a null filter matches all). last_error stays, as the record of what went wrong.
+  // Back to pending, attempts from zero, due now: the next failed events by id within (after,
+  // upTo], matching every filter given (a null filter matches all). Walking the ids, a retry moves
+  // each event once, though a running worker may fail it again before the next step; and the walk
+  // ends. last_error stays, as the record of what went wrong.
   private static final String RETRY_FAILED =
       """
-      UPDATE events SET status = 'pending', attempts = 0, run_at = now(), processed_at = NULL
-      WHERE id IN (
-        SELECT id FROM events
-        WHERE status = 'failed'
-          AND (?::int8[] IS NULL OR id = ANY (?::int8[]))
-          AND (?::text IS NULL OR event_type = ?::text)
-          AND (?::timestamp IS NULL OR processed_at >= ?::timestamp)
-        LIMIT ?
-        FOR UPDATE SKIP LOCKED)
+      WITH moved AS (
+        UPDATE events SET status = 'pending', attempts = 0, run_at = now(), processed_at = NULL
+        WHERE id IN (
+          SELECT id FROM events
+          WHERE status = 'failed' AND id > ? AND id <= ?
+            AND (?::int8[] IS NULL OR id = ANY (?::int8[]))
+            AND (?::text IS NULL OR event_type = ?::text)
+            AND (?::timestamp IS NULL OR processed_at >= ?::timestamp)
+          ORDER BY id
+          LIMIT ?
+          FOR UPDATE)
+        RETURNING id
+      )
+      SELECT count(*), max(id) FROM moved
       """;
+
+  private static final String LAST_ID = "SELECT coalesce(max(id), 0) FROM events";
 
   private static final String WAKE_WORKERS = "SELECT pg_notify(?, '')";
 
@@ -82,21 +91,39 @@ public final class EventMaintenance {
       """;
 
   /**
-   * Moves up to {@code limit} failed events matching the filters (null: any) back to pending;
-   * returns how many. {@code failedSince} is compared with the time they failed (processed_at).
+   * Moves the first {@code limit} failed events, by id, of those after {@code afterId} up to
+   * {@code upToId} that match the filters (null: any) back to pending. {@code failedSince} is
+   * compared with the time they failed (processed_at). The next step starts after the returned
+   * {@link RetryStep#lastId}.
    */
-  public int retryFailed(Connection c, List<Long> ids, String type, LocalDateTime failedSince, int limit)
-      throws SQLException {
+  public RetryStep retryFailed(Connection c, List<Long> ids, String type, LocalDateTime failedSince,
+      long afterId, long upToId, int limit) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(RETRY_FAILED)) {
       Array idArray = ids == null ? null : c.createArrayOf("int8", ids.toArray());
-      ps.setArray(1, idArray);
-      ps.setArray(2, idArray);
-      ps.setString(3, type);
-      ps.setString(4, type);
-      ps.setObject(5, failedSince);
-      ps.setObject(6, failedSince);
-      ps.setInt(7, limit);
-      return ps.executeUpdate();
+      ps.setLong(1, afterId);
+      ps.setLong(2, upToId);
+      ps.setArray(3, idArray);
+      ps.setArray(4, idArray);
+      ps.setString(5, type);
+      ps.setString(6, type);
+      ps.setObject(7, failedSince);
+      ps.setObject(8, failedSince);
+      ps.setInt(9, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        int moved = rs.getInt(1);
+        long last = rs.getLong(2);
+        return new RetryStep(moved, moved == 0 ? upToId : last);
+      }
+    }
+  }
+
+  /** The highest event id so far (0 when there are none): where a retry stops walking. */
+  public long lastEventId(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(LAST_ID);
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
@@ -175,6 +202,9 @@ public final class EventMaintenance {
    * and the oldest created_at among the rows it looked at.
    */
   public record PruneStep(long lastId, int deleted, LocalDateTime oldestCreatedAt) {}
+
+  /** What one step of a retry did: how many events it moved, and the id it got to. */
+  public record RetryStep(int moved, long lastId) {}
 
   /** A failure text and how many failed events carry it. */
   public record ErrorCount(String error, long count) {}

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventworker.queue.EventMaintenance;
 import io.eventworker.testing.Cli;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -50,6 +54,27 @@ class RetryAndPruneTest {
     assertEquals("moved 37 failed events back to pending\n", byDate.out());
     assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"));
     assertEquals("moved 0 failed events back to pending\n", Cli.run(db.env(), "retry", "--all").out());
+  }
+
+  @Test
+  void retryWalksTheFailedEventsOnceEvenWhenTheyFailAgainBetweenSteps() throws Exception {
+    insertFailed("metric", 25, "1 minute");
+    EventMaintenance maintenance = new EventMaintenance();
+    List<Integer> steps = new ArrayList<>();
+    try (Connection c = db.connect()) {
+      long upTo = maintenance.lastEventId(c);
+      insertFailed("metric", 5, "1 minute"); // fails after the retry started: not its to move
+      EventMaintenance.RetryStep step = new EventMaintenance.RetryStep(0, 0);
+      do {
+        step = maintenance.retryFailed(c, null, null, null, step.lastId(), upTo, 10);
+        steps.add(step.moved());
+        // A running worker fails what was moved again at once, as it does with a bad payload.
+        db.execute("UPDATE events SET status = 'failed', attempts = 1, processed_at = LOCALTIMESTAMP WHERE status = 'pending'");
+      } while (step.moved() > 0 && step.lastId() < upTo);
+    }
+    assertEquals(List.of(10, 10, 5), steps);
+    assertEquals(30, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"));
+    assertEquals(25, db.queryLong("SELECT count(*) FROM events WHERE attempts = 1"));
   }
 
   @Test

@@ -4,6 +4,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A PostgreSQL location parsed from {@code postgresql://user:pass@host:port/db} or a {@code
@@ -12,6 +14,10 @@ import java.nio.charset.StandardCharsets;
 public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
   private static final int DEFAULT_PORT = 5432;
+  // A host name or IPv4 address (letters, digits, '.', '-', '_'), or an IPv6 address in
+  // brackets; then an optional port.
+  private static final Pattern HOST_PORT =
+      Pattern.compile("([A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.%]+])(?::([0-9]{1,5}))?");
 
   /** Parses {@code value}; {@code setting} names the variable it came from, for the error. */
   public static DatabaseUrl parse(String setting, String value) {
@@ -35,25 +41,34 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     } catch (URISyntaxException e) {
       throw new ConfigException(setting, mask(url), "not a valid URL: " + e.getReason());
     }
-    if (uri.getHost() == null) {
+    // The authority is read here, not by URI: URI takes a host name with an underscore (a
+    // Compose container such as db_1, which libpq accepts) for no host at all.
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    int at = authority.lastIndexOf('@');
+    String hostAndPort = authority.substring(at + 1);
+    if (hostAndPort.isEmpty() || hostAndPort.startsWith(":")) {
       throw new ConfigException(setting, mask(url), "the URL names no host");
+    }
+    Matcher hostPort = HOST_PORT.matcher(hostAndPort);
+    if (!hostPort.matches()) {
+      throw new ConfigException(setting, mask(url), "'" + hostAndPort + "' is not a host name or address with an optional port");
+    }
+    int port = hostPort.group(2) == null ? DEFAULT_PORT : Integer.parseInt(hostPort.group(2));
+    if (port < 1 || port > 65_535) {
+      throw new ConfigException(setting, mask(url), "port " + port + " is out of range (1 to 65535)");
     }
     String database = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
     if (database.isEmpty()) {
       throw new ConfigException(setting, mask(url), "the URL names no database");
     }
-    int port = uri.getPort() == -1 ? DEFAULT_PORT : uri.getPort();
-    String host = uri.getHost().contains(":") && !uri.getHost().startsWith("[")
-        ? "[" + uri.getHost() + "]"
-        : uri.getHost();
     StringBuilder jdbc = new StringBuilder("jdbc:postgresql://")
-        .append(host).append(':').append(port).append('/').append(database);
+        .append(hostPort.group(1)).append(':').append(port).append('/').append(database);
     if (uri.getRawQuery() != null) {
       jdbc.append('?').append(uri.getRawQuery());
     }
     String user = null;
     String password = null;
-    String userInfo = uri.getRawUserInfo();
+    String userInfo = at < 0 ? null : authority.substring(0, at);
     if (userInfo != null && !userInfo.isEmpty()) {
       int colon = userInfo.indexOf(':');
       user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));

@@ -76,6 +76,17 @@ class WorkerConfigTest {
   }
 
   @Test
+  void acceptsHostNamesWithUnderscoresAndIpv6Addresses() {
+    DatabaseUrl underscore = DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@mock_postgres_1:5433/mockdb");
+    assertEquals("jdbc:postgresql://mock_postgres_1:5433/mockdb", underscore.jdbcUrl());
+    assertEquals("u", underscore.user());
+    assertEquals("p", underscore.password());
+    assertEquals("jdbc:postgresql://db_host:5432/d?sslmode=require",
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://db_host/d?sslmode=require").jdbcUrl());
+    assertEquals("jdbc:postgresql://[::1]:5432/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://u@[::1]/d").jdbcUrl());
+  }
+
+  @Test
   void pointsAtAnotherDatabaseOfTheSameServer() {
     DatabaseUrl url = DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@h:6000/first?sslmode=require");
     assertEquals("first", url.databaseName());
@@ -128,6 +139,8 @@ class WorkerConfigTest {
         "DATABASE_URL|mysql://u@h/d|expected postgresql://",
         "DATABASE_URL|postgresql://u@h|names no database",
         "DATABASE_URL|postgresql://u@:5/d|names no host",
+        "DATABASE_URL|postgresql://u@h:70000/d|port 70000 is out of range",
+        "DATABASE_URL|postgresql://u@h!x:5/d|is not a host name or address",
         "DB_POOL_SIZE|ten|expected a whole number from 2 to 1000",
         "DB_POOL_SIZE|0|expected a whole number from 2 to 1000",
         "WORKER_THREADS|-1|expected a whole number from 1 to 256",

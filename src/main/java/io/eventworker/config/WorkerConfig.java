@@ -122,13 +122,18 @@ public record WorkerConfig(
     }
   }
 
+  /**
+   * A name of the IANA time zone database, which PostgreSQL reads as Java does. Java's other forms
+   * are refused: PostgreSQL rejects Z and UT, and reads UTC+5 or +05:00 as five hours west of UTC
+   * (the POSIX sign) where Java reads five hours east. Java's SystemV names are not PostgreSQL's.
+   */
   private static String timeZone(String zone) {
-    try {
-      java.time.ZoneId.of(zone);
-      return zone;
-    } catch (java.time.DateTimeException e) {
-      throw new ConfigException("DB_TIMEZONE", zone, "expected a time zone such as UTC or Europe/Berlin");
+    if (!java.time.ZoneId.getAvailableZoneIds().contains(zone) || zone.startsWith("SystemV/")) {
+      throw new ConfigException("DB_TIMEZONE", zone,
+          "expected a time zone name such as UTC or Europe/Berlin (not an offset such as +05:00, which"
+              + " PostgreSQL reads with the opposite sign; Etc/GMT-5 is a fixed UTC+5)");
     }
+    return zone;
   }
 
   private static String httpHost(String host) {

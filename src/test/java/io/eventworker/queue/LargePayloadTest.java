@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.testing.TestDatabase;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LargePayloadTest {
 
   private static final int KB = 1024;
+  private static final int MB = 1024 * KB;
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
@@ -104,6 +106,19 @@ class LargePayloadTest {
     InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
     assertTrue(e.getMessage().matches("payload is 20\\d{3} bytes as JSON text, more than the 10240 .*"), e.getMessage());
     assertEquals("small", events.get(1).data().get("name").textValue());
+  }
+
+  @Test
+  void numbersWrittenOutAtAnyLengthPostgresqlAllowsAreRead() throws Exception {
+    // 1e1000 comes back as 1,001 digits, over the JSON parser's default limit of 1,000; numeric
+    // allows 131,072 digits before the point and 16,383 after.
+    db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry',"
+        + " ('{\"key\": \"k\", \"value\": 1e1000, \"note\": [-1e131071, 0.' || repeat('9', 16383) || ']}')::jsonb)");
+    List<Event> events = claimAndRollBack("data_entry", new PayloadBudget(10 * MB));
+    JsonNode data = events.get(0).data();
+    assertEquals("1" + "0".repeat(1000), data.get("value").bigIntegerValue().toString());
+    assertEquals(131_073, data.get("note").get(0).bigIntegerValue().toString().length());
+    assertEquals(16_383, data.get("note").get(1).decimalValue().scale());
   }
 
   /** Claims up to 500 events of {@code type} against {@code budget}, then rolls back. */

@@ -80,7 +80,7 @@ public final class EventRepository {
 
   // Locks a pending event without reading its payload, unless another worker holds it.
   private static final String HOLD_PENDING =
-      "SELECT event_type FROM events WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED";
+      "SELECT event_type, attempts FROM events WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED";
 
   private static final String INSERT =
       """
@@ -217,16 +217,19 @@ public final class EventRepository {
 
   /**
    * Locks event {@code id}, without reading its payload, if it is pending and nobody else holds
-   * it; returns its type, or null if not.
+   * it; returns its type and attempts so far, or null if not.
    */
-  public String holdPending(Connection c, long id) throws SQLException {
+  public Held holdPending(Connection c, long id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(HOLD_PENDING)) {
       ps.setLong(1, id);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
+        return rs.next() ? new Held(rs.getString(1), rs.getInt(2)) : null;
       }
     }
   }
+
+  /** A pending event held by {@link #holdPending}: its type and the attempts made so far. */
+  public record Held(String type, int attempts) {}
 
   /** Inserts one event as a producer would; returns its id. */
   public long insert(Connection c, NewEvent event) throws SQLException {

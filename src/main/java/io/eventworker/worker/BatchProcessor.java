@@ -76,7 +76,7 @@ final class BatchProcessor {
     this.backoff = backoff;
     this.metrics = metrics;
     this.clock = clock;
-    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, metrics, failureLog);
+    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, maxAttempts, backoff, metrics, failureLog);
   }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */

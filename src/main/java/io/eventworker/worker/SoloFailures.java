@@ -15,22 +15,27 @@ import javax.sql.DataSource;
 /**
  * Fails single events, each in a transaction of its own, where what went wrong cannot be pinned
  * on one event inside its batch: the database refused the whole batch at commit, or PostgreSQL
- * could not render one of the batch's payloads as text.
+ * could not render one of the batch's payloads as text (which, when it ran out of time or
+ * memory rather than past the 1 GB limit, counts as an attempt, retried like a handler error).
  */
 final class SoloFailures {
 
   private final DataSource dataSource;
   private final EventRepository repository;
   private final long payloadBytes;
+  private final int maxAttempts;
+  private final RetryBackoff backoff;
   private final WorkerMetrics metrics;
   private final FailureLog failureLog;
 
   SoloFailures(
-      DataSource dataSource, EventRepository repository, long payloadBytes, WorkerMetrics metrics,
-      FailureLog failureLog) {
+      DataSource dataSource, EventRepository repository, long payloadBytes, int maxAttempts,
+      RetryBackoff backoff, WorkerMetrics metrics, FailureLog failureLog) {
     this.dataSource = dataSource;
     this.repository = repository;
     this.payloadBytes = payloadBytes;
+    this.maxAttempts = maxAttempts;
+    this.backoff = backoff;
     this.metrics = metrics;
     this.failureLog = failureLog;
   }
@@ -43,13 +48,12 @@ final class SoloFailures {
   int failRefused(long id, SQLException cause) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       try {
-        String type = repository.holdPending(c, id);
-        if (type == null) {
+        EventRepository.Held held = repository.holdPending(c, id);
+        if (held == null) {
           c.rollback();
           return 0;
         }
-        failHeld(c, id, type, "rejected by the database: " + DatabaseErrors.describe(cause));
-        metrics.failed(type, 1);
+        failHeld(c, id, held.type(), "rejected by the database: " + DatabaseErrors.describe(cause));
         return 1;
       } catch (SQLException | RuntimeException e) {
         BatchProcessor.rollbackQuietly(c, e);
@@ -60,20 +64,17 @@ final class SoloFailures {
 
   /**
    * After PostgreSQL could not read one of a batch's payloads (the transaction was aborted):
-   * reads each of them alone, holding its row, and fails one whose text would pass the server's
-   * 1 GB limit, with the reason, without reading it. The others stay pending, for the next batch.
-   * Returns how many failed.
+   * reads each of them alone, holding its row. One whose text would pass the server's 1 GB limit
+   * fails, with the reason; one that cannot be read alone in DB_STATEMENT_TIMEOUT or the server's
+   * memory has an attempt counted, and waits its backoff or, at MAX_ATTEMPTS, fails. The others
+   * stay pending, for the next batch. Returns how many failed.
    */
   int failUnrenderable(UnrenderablePayloadException batch) throws SQLException {
     int failed = 0;
     for (long id : batch.eventIds()) {
       try (Connection c = dataSource.getConnection()) {
         try {
-          String type = failIfUnrenderable(c, id);
-          if (type != null) {
-            failed++;
-            metrics.failed(type, 1);
-          }
+          failed += settleIfUnrenderable(c, id);
         } catch (SQLException e) {
           // Not this one's doing, as far as can be told: it stays pending.
           BatchProcessor.rollbackQuietly(c, e);
@@ -83,26 +84,39 @@ final class SoloFailures {
     return failed;
   }
 
-  /** Fails event {@code id} if its payload alone cannot be rendered; returns its type if so. */
-  private String failIfUnrenderable(Connection c, long id) throws SQLException {
-    String type = repository.holdPending(c, id);
-    if (type == null) {
+  /** Reads event {@code id}'s payload alone and, if it cannot be, says so on the event; 1 if it failed. */
+  private int settleIfUnrenderable(Connection c, long id) throws SQLException {
+    EventRepository.Held held = repository.holdPending(c, id);
+    if (held == null) {
       c.rollback();
-      return null;
+      return 0;
     }
     Savepoint beforeReading = c.setSavepoint();
     try {
       repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
       c.rollback();
-      return null;
+      return 0;
     } catch (UnrenderablePayloadException alone) {
-      if (!alone.tooLarge()) {
-        throw alone;
-      }
       c.rollback(beforeReading);
-      failHeld(c, id, type, "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit ("
-          + DatabaseErrors.describe((SQLException) alone.getCause()) + ")");
-      return type;
+      String reason = DatabaseErrors.describe((SQLException) alone.getCause());
+      if (alone.tooLarge()) {
+        failHeld(c, id, held.type(), "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit (" + reason + ")");
+        return 1;
+      }
+      // Alone, and still too slow or too large for the server's memory: most likely the payload,
+      // though a loaded server may be the cause, so an attempt rather than a failure.
+      int attempt = held.attempts() + 1;
+      String error = "payload could not be read in DB_STATEMENT_TIMEOUT or the server's memory (" + reason + ")";
+      if (attempt >= maxAttempts) {
+        failHeld(c, id, held.type(), "gave up after " + attempt + " attempts: " + error);
+        return 1;
+      }
+      long delay = backoff.delayMillis(attempt);
+      repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, delay)));
+      c.commit();
+      metrics.retried(held.type());
+      failureLog.warn("event {} ({}) attempt {} of {} failed, next in {} ms: {}", id, held.type(), attempt, maxAttempts, delay, error);
+      return 0;
     }
   }
 
@@ -110,6 +124,7 @@ final class SoloFailures {
   private void failHeld(Connection c, long id, String type, String error) throws SQLException {
     repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
     c.commit();
+    metrics.failed(type, 1);
     failureLog.warn("event {} ({}) failed: {}", id, type, error);
   }
 }

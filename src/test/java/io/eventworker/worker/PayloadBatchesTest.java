@@ -77,6 +77,38 @@ class PayloadBatchesTest {
   }
 
   @Test
+  void aPayloadTooSlowToRenderCountsAttemptsThenFailsAndTheOthersAreProcessed() throws Exception {
+    // 983 MB as text, just under the 1 GB limit: 7,500 numbers of 131,072 digits, which take
+    // PostgreSQL more than DB_STATEMENT_TIMEOUT (1 s) to write out.
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'before-' || g)"
+        + " FROM generate_series(1, 3) g");
+    db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry',"
+        + " ('{\"key\": \"slow\", \"value\": [' || repeat('1e131071, ', 7500) || '1]}')::jsonb)");
+    db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'after-' || g)"
+        + " FROM generate_series(1, 3) g");
+
+    try (HikariDataSource pool = ConnectionPool.create(
+        db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100", "DB_STATEMENT_TIMEOUT", "1s"), null, ConnectionPool.Use.DAEMON)) {
+      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(), 100, 1000 * KB, 2,
+          new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+          Clock.systemUTC());
+      int limit = processor.batchSize();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0 && System.nanoTime() < deadline) {
+        // Once pending again, it is due in 10 ms, found by the claim cursor's next rescan.
+        BatchProcessor.Batch batch = processor.processBatch(limit);
+        limit = batch.nextLimit();
+        TimeUnit.NANOSECONDS.sleep(Math.min(batch.recheckNanos(), TimeUnit.MILLISECONDS.toNanos(200)));
+      }
+    }
+    assertEquals(6, db.queryLong("SELECT count(*) FROM data_entries WHERE key ~ '^(before|after)-[1-3]$'"));
+    assertEquals(6, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND id = 4 AND attempts = 2"
+        + " AND last_error LIKE 'gave up after 2 attempts: payload could not be read in DB_STATEMENT_TIMEOUT or the"
+        + " server''s memory (%[57014])'"));
+  }
+
+  @Test
   void theEventsABatchCutShortLetGoAreDueAtOnceThoughAnotherThreadsClaimPassedThem() throws Exception {
     insertLargeThenSmall();
     CountDownLatch holding = new CountDownLatch(1);

@@ -17,7 +17,7 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
   // A host name or IPv4 address (letters, digits, '.', '-', '_'), or an IPv6 address in
   // brackets; then an optional port.
   private static final Pattern HOST_PORT =
-      Pattern.compile("([A-Za-z0-9._-]+|\\[[0-9A-Fa-f:.%]+])(?::([0-9]{1,5}))?");
+      Pattern.compile("([A-Za-z0-9._-]+|\\[[0-9A-Za-z:.%]+])(?::([0-9]{0,10}))?");
 
   /** Parses {@code value}; {@code setting} names the variable it came from, for the error. */
   public static DatabaseUrl parse(String setting, String value) {
@@ -51,9 +51,12 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     }
     Matcher hostPort = HOST_PORT.matcher(hostAndPort);
     if (!hostPort.matches()) {
-      throw new ConfigException(setting, mask(url), "'" + hostAndPort + "' is not a host name or address with an optional port");
+      // Not quoted: where a password holds an unencoded '/', '?' or '#', the URL's authority ends
+      // there, and what looks like the host is the user and the start of the password.
+      throw new ConfigException(setting, mask(url), "the URL's host and port are not a host name or address and a port"
+          + " (a password with '/', '?', '#' or '@' must be percent-encoded)");
     }
-    int port = hostPort.group(2) == null ? DEFAULT_PORT : Integer.parseInt(hostPort.group(2));
+    long port = hostPort.group(2) == null || hostPort.group(2).isEmpty() ? DEFAULT_PORT : Long.parseLong(hostPort.group(2));
     if (port < 1 || port > 65_535) {
       throw new ConfigException(setting, mask(url), "port " + port + " is out of range (1 to 65535)");
     }

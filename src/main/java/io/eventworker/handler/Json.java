@@ -15,13 +15,13 @@ public final class Json {
   // after, a sign and a point. The parser's default, 1,000, failed valid payloads: 1e1000, six
   // characters as the producer wrote it, comes back as 1,001 digits.
   static final int MAX_NUMBER_LENGTH = 131_072 + 16_383 + 2;
-  // The longest string jsonb stores (2^28 - 1 bytes). How much payload a batch may hold is the
-  // worker's payload budget to say, not the parser's.
+  // The longest string jsonb stores (2^28 - 1 bytes), for values and keys alike. How much payload
+  // a batch may hold is the worker's payload budget to say, not the parser's.
   static final int MAX_STRING_LENGTH = (1 << 28) - 1;
 
   /**
    * Reads 1.10 as 1.10 and 1e400 as a finite decimal, never as a rounded or infinite double; reads
-   * any number and string PostgreSQL can store, numbers of many digits in near-linear time (the
+   * any number, string and key PostgreSQL can store, numbers of many digits in near-linear time (the
    * JDK's own parsing takes 7 s for forty numbers of 131,072 digits, this one 0.1 to 0.3 s).
    */
   public static final ObjectMapper MAPPER =
@@ -31,6 +31,7 @@ public final class Json {
                       StreamReadConstraints.builder()
                           .maxNumberLength(MAX_NUMBER_LENGTH)
                           .maxStringLength(MAX_STRING_LENGTH)
+                          .maxNameLength(MAX_STRING_LENGTH)
                           .build())
                   .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
                   .build())

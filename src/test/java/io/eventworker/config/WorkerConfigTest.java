@@ -84,6 +84,9 @@ class WorkerConfigTest {
     assertEquals("jdbc:postgresql://db_host:5432/d?sslmode=require",
         DatabaseUrl.parse("DATABASE_URL", "postgresql://db_host/d?sslmode=require").jdbcUrl());
     assertEquals("jdbc:postgresql://[::1]:5432/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://u@[::1]/d").jdbcUrl());
+    // As before the authority was read by hand: an empty port is the default, leading zeros are allowed.
+    assertEquals("jdbc:postgresql://h:5432/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://h:/d").jdbcUrl());
+    assertEquals("jdbc:postgresql://h:5433/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://h:005433/d").jdbcUrl());
   }
 
   @Test
@@ -118,10 +121,11 @@ class WorkerConfigTest {
   void passwordsWithSlashesOrAtSignsAreHiddenInErrors() {
     for (String url : new String[] {
         "postgresql://user:pa/ss@host/db-missing-host-check:x", "postgresql://user:p@ss@h", "postgresql://user:pa/ss@host",
+        "postgresql://app:hunter2#x@db/events", "postgresql://app:Tr0ub4dor?3@db/events",
         "jdbc:postgresql://127.0.0.1:notaport/db?user=u&password=TopSecret", "mysql://u:p/w@ss@h/d"}) {
       ConfigException e = assertThrows(ConfigException.class,
           () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", url)), url);
-      for (String secret : new String[] {"pa/ss", "p@ss", "TopSecret", "p/w@ss"}) {
+      for (String secret : new String[] {"pa/ss", "p@ss", "TopSecret", "p/w@ss", "hunter2", "Tr0ub4dor", "'user:pa'"}) {
         assertFalse(e.getMessage().contains(secret), e.getMessage());
       }
     }
@@ -140,7 +144,7 @@ class WorkerConfigTest {
         "DATABASE_URL|postgresql://u@h|names no database",
         "DATABASE_URL|postgresql://u@:5/d|names no host",
         "DATABASE_URL|postgresql://u@h:70000/d|port 70000 is out of range",
-        "DATABASE_URL|postgresql://u@h!x:5/d|is not a host name or address",
+        "DATABASE_URL|postgresql://u@h!x:5/d|are not a host name or address",
         "DB_POOL_SIZE|ten|expected a whole number from 2 to 1000",
         "DB_POOL_SIZE|0|expected a whole number from 2 to 1000",
         "WORKER_THREADS|-1|expected a whole number from 1 to 256",

@@ -109,16 +109,20 @@ class LargePayloadTest {
   }
 
   @Test
-  void numbersWrittenOutAtAnyLengthPostgresqlAllowsAreRead() throws Exception {
+  void numbersAndKeysOfAnyLengthPostgresqlAllowsAreRead() throws Exception {
     // 1e1000 comes back as 1,001 digits, over the JSON parser's default limit of 1,000; numeric
     // allows 131,072 digits before the point and 16,383 after.
     db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry',"
         + " ('{\"key\": \"k\", \"value\": 1e1000, \"note\": [-1e131071, 0.' || repeat('9', 16383) || ']}')::jsonb)");
+    // Keys too: the parser's default stops at 50,000 characters.
+    db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry',"
+        + " ('{\"key\": \"k\", \"' || repeat('n', 60000) || '\": 1}')::jsonb)");
     List<Event> events = claimAndRollBack("data_entry", new PayloadBudget(10 * MB));
     JsonNode data = events.get(0).data();
     assertEquals("1" + "0".repeat(1000), data.get("value").bigIntegerValue().toString());
     assertEquals(131_073, data.get("note").get(0).bigIntegerValue().toString().length());
     assertEquals(16_383, data.get("note").get(1).decimalValue().scale());
+    assertEquals(1, events.get(1).data().get("n".repeat(60_000)).intValue());
   }
 
   /** Claims up to 500 events of {@code type} against {@code budget}, then rolls back. */

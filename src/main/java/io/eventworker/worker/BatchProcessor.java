@@ -47,8 +47,7 @@ final class BatchProcessor {
   private final String[] types;
   private final int batchSize;
   private final long payloadBytes;
-  private final int maxAttempts;
-  private final RetryBackoff backoff;
+  private final Attempts attempts;
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final AtomicInteger nextType = new AtomicInteger();
@@ -72,11 +71,10 @@ final class BatchProcessor {
     this.types = handlers.types();
     this.batchSize = batchSize;
     this.payloadBytes = payloadBytes;
-    this.maxAttempts = maxAttempts;
-    this.backoff = backoff;
+    this.attempts = new Attempts(maxAttempts, backoff);
     this.metrics = metrics;
     this.clock = clock;
-    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, maxAttempts, backoff, metrics, failureLog);
+    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, attempts, metrics, failureLog);
   }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */
@@ -259,11 +257,8 @@ final class BatchProcessor {
   }
 
   private Outcome retryOrGiveUp(Event event, String error) {
-    int attempt = event.attempts() + 1;
-    if (attempt >= maxAttempts) {
-      return new Outcome(event, "gave up after " + attempt + " attempts: " + error, -1);
-    }
-    return new Outcome(event, error, backoff.delayMillis(attempt));
+    Failure next = attempts.after(event.id(), event.attempts() + 1, error);
+    return new Outcome(event, next.error(), next.retryDelayMillis());
   }
 
   private void report(Result result, long nanos) {
@@ -281,7 +276,7 @@ final class BatchProcessor {
         metrics.retried(event.type());
         failureLog.warn(
             "{} attempt {} of {} failed, next in {} ms: {}",
-            event, event.attempts() + 1, maxAttempts, f.retryDelayMillis(), f.error());
+            event, event.attempts() + 1, attempts.max(), f.retryDelayMillis(), f.error());
       }
     }
     metrics.batchCompleted(result.size(), nanos);

@@ -23,19 +23,17 @@ final class SoloFailures {
   private final DataSource dataSource;
   private final EventRepository repository;
   private final long payloadBytes;
-  private final int maxAttempts;
-  private final RetryBackoff backoff;
+  private final Attempts attempts;
   private final WorkerMetrics metrics;
   private final FailureLog failureLog;
 
   SoloFailures(
-      DataSource dataSource, EventRepository repository, long payloadBytes, int maxAttempts,
-      RetryBackoff backoff, WorkerMetrics metrics, FailureLog failureLog) {
+      DataSource dataSource, EventRepository repository, long payloadBytes, Attempts attempts,
+      WorkerMetrics metrics, FailureLog failureLog) {
     this.dataSource = dataSource;
     this.repository = repository;
     this.payloadBytes = payloadBytes;
-    this.maxAttempts = maxAttempts;
-    this.backoff = backoff;
+    this.attempts = attempts;
     this.metrics = metrics;
     this.failureLog = failureLog;
   }
@@ -106,16 +104,17 @@ final class SoloFailures {
       // Alone, and still too slow or too large for the server's memory: most likely the payload,
       // though a loaded server may be the cause, so an attempt rather than a failure.
       int attempt = held.attempts() + 1;
-      String error = "payload could not be read in DB_STATEMENT_TIMEOUT or the server's memory (" + reason + ")";
-      if (attempt >= maxAttempts) {
-        failHeld(c, id, held.type(), "gave up after " + attempt + " attempts: " + error);
+      Failure next = attempts.after(id, attempt,
+          "payload could not be read in DB_STATEMENT_TIMEOUT or the server's memory (" + reason + ")");
+      if (next.retryDelayMillis() < 0) {
+        failHeld(c, id, held.type(), next.error());
         return 1;
       }
-      long delay = backoff.delayMillis(attempt);
-      repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, delay)));
+      repository.complete(c, List.of(), List.of(), List.of(next));
       c.commit();
       metrics.retried(held.type());
-      failureLog.warn("event {} ({}) attempt {} of {} failed, next in {} ms: {}", id, held.type(), attempt, maxAttempts, delay, error);
+      failureLog.warn("event {} ({}) attempt {} of {} failed, next in {} ms: {}",
+          id, held.type(), attempt, attempts.max(), next.retryDelayMillis(), next.error());
       return 0;
     }
   }

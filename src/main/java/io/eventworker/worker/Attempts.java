@@ -1,0 +1,17 @@
+package io.eventworker.worker;
+
+import io.eventworker.queue.EventRepository.Failure;
+
+/** How many attempts an event gets (MAX_ATTEMPTS), and how long it waits between them. */
+record Attempts(int max, RetryBackoff backoff) {
+
+  /**
+   * What follows failed attempt number {@code attempt} (1 for the first) of event {@code eventId}:
+   * another after its backoff, or, at the last, the event failed for good.
+   */
+  Failure after(long eventId, int attempt, String error) {
+    return attempt >= max
+        ? new Failure(eventId, "gave up after " + attempt + " attempts: " + error, -1)
+        : new Failure(eventId, error, backoff.delayMillis(attempt));
+  }
+}

@@ -232,6 +232,8 @@ final class BatchProcessor {
         }
         rows.discard();
         failures.add(retryOrGiveUp(event, "handler error: " + e));
+      } finally {
+        event.dropPayload();
       }
       metrics.handlerRan(event.type(), System.nanoTime() - started);
     }

@@ -2,6 +2,7 @@ package io.eventworker.worker;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.handler.DataEntryHandler;
@@ -164,6 +165,45 @@ class WorkerTest {
     assertEquals(149, db.queryLong("SELECT count(*) FROM data_entries"));
     assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = 1 AND status = 'failed' AND attempts = 2"
         + " AND last_error = 'gave up after 2 attempts: handler error: java.lang.AssertionError: handler invariant broken'"));
+  }
+
+  @Test
+  void aBatchLetsGoOfEachPayloadOnceItsHandlerRan() throws Exception {
+    // A batch holds its events until it commits; their payloads must not stay on the heap that
+    // long. Each handler call looks at the event handled before it in the same batch.
+    List<Event> seen = new CopyOnWriteArrayList<>();
+    List<String> stillHeld = new CopyOnWriteArrayList<>();
+    EventHandler looking = new EventHandler() {
+      @Override
+      public String eventType() {
+        return "looking";
+      }
+
+      @Override
+      public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
+        if (!seen.isEmpty()) {
+          Event previous = seen.get(seen.size() - 1);
+          try {
+            stillHeld.add(previous + " still holds " + previous.json());
+          } catch (IllegalStateException expected) {
+            // let go, as it should be
+          }
+        }
+        event.data();
+        seen.add(event);
+        rows.insert(FlakyHandler.ENTRY, "seen-" + event.id());
+      }
+    };
+    db.execute("INSERT INTO events (event_type, data) SELECT 'looking', jsonb_build_object('n', g) FROM generate_series(1, 50) g");
+    try (RunningWorker worker = RunningWorker.start(
+        db.config("WORKER_THREADS", "1", "BATCH_SIZE", "50"), Handlers.of(List.of(looking)), WorkerMetrics.NONE)) {
+      awaitNothingPending();
+    }
+    assertEquals(50, db.queryLong("SELECT count(*) FROM data_entries WHERE key LIKE 'seen-%'"));
+    assertEquals(50, seen.size());
+    assertEquals(List.of(), stillHeld);
+    IllegalStateException gone = assertThrows(IllegalStateException.class, () -> seen.get(49).data());
+    assertTrue(gone.getMessage().contains("was handled already"), gone.getMessage());
   }
 
   @Test

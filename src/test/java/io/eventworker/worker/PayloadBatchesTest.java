@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.handler.DataEntryHandler;
-import io.eventworker.handler.Event;
 import io.eventworker.handler.EventHandler;
 import io.eventworker.handler.Handlers;
-import io.eventworker.handler.InvalidEventException;
-import io.eventworker.handler.Rows;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.testing.TestDatabase;
+import io.eventworker.testing.TestHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,21 +112,13 @@ class PayloadBatchesTest {
     CountDownLatch holding = new CountDownLatch(1);
     CountDownLatch passed = new CountDownLatch(1);
     DataEntryHandler entries = new DataEntryHandler();
-    EventHandler pausing = new EventHandler() {
-      @Override
-      public String eventType() {
-        return entries.eventType();
+    EventHandler pausing = TestHandler.of(entries.eventType(), (event, rows) -> {
+      if (event.data().path("key").asText().equals("large-1")) {
+        holding.countDown();
+        awaitQuietly(passed);
       }
-
-      @Override
-      public void handle(Event event, Rows rows) throws InvalidEventException {
-        if (event.data().path("key").asText().equals("large-1")) {
-          holding.countDown();
-          awaitQuietly(passed);
-        }
-        entries.handle(event, rows);
-      }
-    };
+      entries.handle(event, rows);
+    });
     ExecutorService otherThread = Executors.newSingleThreadExecutor();
     try (HikariDataSource pool = pool()) {
       BatchProcessor processor = processor(pool, Handlers.of(List.of(pausing)));

@@ -16,6 +16,7 @@ import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
+import io.eventworker.testing.TestHandler;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -141,20 +142,12 @@ class WorkerTest {
 
   @Test
   void anErrorThrownByAHandlerIsChargedToItsEventAndDoesNotStallTheQueue() throws Exception {
-    EventHandler asserting = new EventHandler() {
-      @Override
-      public String eventType() {
-        return "asserting";
+    EventHandler asserting = TestHandler.of("asserting", (event, rows) -> {
+      if (event.data().path("boom").asBoolean()) {
+        throw new AssertionError("handler invariant broken");
       }
-
-      @Override
-      public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
-        if (event.data().path("boom").asBoolean()) {
-          throw new AssertionError("handler invariant broken");
-        }
-        rows.insert(FlakyHandler.ENTRY, "fine-" + event.id());
-      }
-    };
+      rows.insert(FlakyHandler.ENTRY, "fine-" + event.id());
+    });
     db.execute("INSERT INTO events (event_type, data) SELECT 'asserting', '{}' FROM generate_series(1, 150)");
     db.execute("UPDATE events SET data = '{\"boom\":true}' WHERE id = 1");
     try (RunningWorker worker = RunningWorker.start(
@@ -173,27 +166,19 @@ class WorkerTest {
     // long. Each handler call looks at the event handled before it in the same batch.
     List<Event> seen = new CopyOnWriteArrayList<>();
     List<String> stillHeld = new CopyOnWriteArrayList<>();
-    EventHandler looking = new EventHandler() {
-      @Override
-      public String eventType() {
-        return "looking";
-      }
-
-      @Override
-      public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
-        if (!seen.isEmpty()) {
-          Event previous = seen.get(seen.size() - 1);
-          try {
-            stillHeld.add(previous + " still holds " + previous.json());
-          } catch (IllegalStateException expected) {
-            // let go, as it should be
-          }
+    EventHandler looking = TestHandler.of("looking", (event, rows) -> {
+      if (!seen.isEmpty()) {
+        Event previous = seen.get(seen.size() - 1);
+        try {
+          stillHeld.add(previous + " still holds " + previous.json());
+        } catch (IllegalStateException expected) {
+          // let go, as it should be
         }
-        event.data();
-        seen.add(event);
-        rows.insert(FlakyHandler.ENTRY, "seen-" + event.id());
       }
-    };
+      event.data();
+      seen.add(event);
+      rows.insert(FlakyHandler.ENTRY, "seen-" + event.id());
+    });
     db.execute("INSERT INTO events (event_type, data) SELECT 'looking', jsonb_build_object('n', g) FROM generate_series(1, 50) g");
     try (RunningWorker worker = RunningWorker.start(
         db.config("WORKER_THREADS", "1", "BATCH_SIZE", "50"), Handlers.of(List.of(looking)), WorkerMetrics.NONE)) {
@@ -230,19 +215,8 @@ class WorkerTest {
     // event's row broke it.
     db.execute("CREATE TABLE uniq (k text UNIQUE DEFERRABLE INITIALLY DEFERRED)");
     db.execute("INSERT INTO uniq VALUES ('taken')");
-    EventHandler unique = new EventHandler() {
-      static final RowInsert UNIQ = RowInsert.into("uniq").column("k", "text").build();
-
-      @Override
-      public String eventType() {
-        return "unique";
-      }
-
-      @Override
-      public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
-        rows.insert(UNIQ, event.data().get("k").asText());
-      }
-    };
+    RowInsert uniq = RowInsert.into("uniq").column("k", "text").build();
+    EventHandler unique = TestHandler.of("unique", (event, rows) -> rows.insert(uniq, event.data().get("k").asText()));
     db.execute("INSERT INTO events (event_type, data) SELECT 'unique', jsonb_build_object('k', 'k' || g) FROM generate_series(1, 30) g");
     db.execute("UPDATE events SET data = '{\"k\":\"taken\"}' WHERE id = 7");
     try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100"),

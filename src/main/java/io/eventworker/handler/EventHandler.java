@@ -8,9 +8,9 @@ package io.eventworker.handler;
  * processed, so its rows are written exactly once. It must only validate and add rows: no calls
  * to other systems, no sleeping. Throw {@link InvalidEventException} for a payload that can never
  * succeed; anything else it throws (exceptions and errors alike) is retried with backoff, up to
- * MAX_ATTEMPTS. The event's payload is let go when {@code handle} returns: take from it what the
- * rows need, do not keep the event. One instance serves every worker thread at once: keep it
- * stateless, or thread-safe.
+ * MAX_ATTEMPTS. The event's payload is let go when {@code handle} returns or throws: take from it
+ * what the rows need, do not keep the event. One instance serves every worker thread at once: keep
+ * it stateless, or thread-safe.
  */
 public interface EventHandler {
 

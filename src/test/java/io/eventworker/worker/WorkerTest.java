@@ -9,6 +9,7 @@ import io.eventworker.handler.DataEntryHandler;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.EventHandler;
 import io.eventworker.handler.Handlers;
+import io.eventworker.handler.InvalidEventException;
 import io.eventworker.handler.MetricHandler;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
@@ -163,28 +164,42 @@ class WorkerTest {
   @Test
   void aBatchLetsGoOfEachPayloadOnceItsHandlerRan() throws Exception {
     // A batch holds its events until it commits; their payloads must not stay on the heap that
-    // long. Each handler call looks at the event handled before it in the same batch.
+    // long, whether the handler succeeded, rejected the event or threw. Each handler call looks
+    // at the event handled before it.
     List<Event> seen = new CopyOnWriteArrayList<>();
     List<String> stillHeld = new CopyOnWriteArrayList<>();
     EventHandler looking = TestHandler.of("looking", (event, rows) -> {
       if (!seen.isEmpty()) {
         Event previous = seen.get(seen.size() - 1);
         try {
-          stillHeld.add(previous + " still holds " + previous.json());
+          stillHeld.add(previous + " still holds its text " + previous.json());
+        } catch (IllegalStateException expected) {
+          // let go, as it should be
+        }
+        try {
+          stillHeld.add(previous + " still holds its parsed payload " + previous.data());
         } catch (IllegalStateException expected) {
           // let go, as it should be
         }
       }
-      event.data();
+      int n = event.data().path("n").asInt();
       seen.add(event);
+      if (n % 10 == 3) {
+        throw new InvalidEventException("rejected " + n);
+      }
+      if (n % 10 == 7) {
+        throw new IllegalArgumentException("threw " + n);
+      }
       rows.insert(FlakyHandler.ENTRY, "seen-" + event.id());
     });
     db.execute("INSERT INTO events (event_type, data) SELECT 'looking', jsonb_build_object('n', g) FROM generate_series(1, 50) g");
     try (RunningWorker worker = RunningWorker.start(
-        db.config("WORKER_THREADS", "1", "BATCH_SIZE", "50"), Handlers.of(List.of(looking)), WorkerMetrics.NONE)) {
+        db.config("WORKER_THREADS", "1", "BATCH_SIZE", "50", "MAX_ATTEMPTS", "1"), Handlers.of(List.of(looking)),
+        WorkerMetrics.NONE)) {
       awaitNothingPending();
     }
-    assertEquals(50, db.queryLong("SELECT count(*) FROM data_entries WHERE key LIKE 'seen-%'"));
+    assertEquals(40, db.queryLong("SELECT count(*) FROM data_entries WHERE key LIKE 'seen-%'"));
+    assertEquals(10, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"));
     assertEquals(50, seen.size());
     assertEquals(List.of(), stillHeld);
     IllegalStateException gone = assertThrows(IllegalStateException.class, () -> seen.get(49).data());
@@ -352,7 +367,7 @@ class WorkerTest {
     }
 
     @Override
-    public void handle(Event event, Rows rows) throws io.eventworker.handler.InvalidEventException {
+    public void handle(Event event, Rows rows) throws InvalidEventException {
       rows.insert(CHECKED, event.data().get("n").intValue());
     }
   }

@@ -251,7 +251,7 @@ class ChaosIT {
           workers.assertAlive("while the database was down");
           cluster.startServer();
           long upAt = System.nanoTime();
-          Recovery r = awaitRecovery(db, workers, upAt);
+          Recovery r = awaitRecovery(db, workers, upAt, true);
           next += r.probe();
           for (int w = 0; w < workers.size(); w++) {
             if (workers.sawReadiness(w, 503, downAt, upAt)) {
@@ -401,8 +401,9 @@ class ChaosIT {
                 case RESET -> { }
               }
               long restoredAt = System.nanoTime();
-              Recovery r = awaitRecovery(db, workers, restoredAt);
-              assertEquals(0, r.probe(), "the producers keep the queue fed");
+              // The producer runs through every fault: its next events show processing resumed,
+              // even if the workers drained the queue before this looks (0.1 s after a stall).
+              Recovery r = awaitRecovery(db, workers, restoredAt, false);
               if (fault == PathFault.LONG_BLACKHOLE) {
                 for (int w = 0; w < workers.size(); w++) {
                   assertTrue(workers.sawReadiness(w, 503, faultAt, restoredAt),
@@ -661,11 +662,12 @@ class ChaosIT {
 
   /**
    * Measures a recovery from {@code since} (the fault's end), with the readiness monitor running.
-   * Processing has resumed when the count of finished events grows. If nothing was pending,
-   * 1,000 events are added (seq numbers after the highest present) so that there is something to
-   * resume.
+   * Processing has resumed when the count of finished events grows. If nothing was pending and
+   * {@code probeIfIdle} (no producer is running, whose seq numbers a probe could take), 1,000
+   * events are added (seq numbers after the highest present) so that there is something to resume.
    */
-  private Recovery awaitRecovery(ChaosDatabase db, Workers workers, long since) throws Exception {
+  private Recovery awaitRecovery(ChaosDatabase db, Workers workers, long since, boolean probeIfIdle)
+      throws Exception {
     long deadline = since + EVENTUALLY.toNanos();
     Connection c = null;
     while (c == null) {
@@ -679,7 +681,7 @@ class ChaosIT {
     try (Connection conn = c) {
       long doneAtStart = done(conn);
       int probe = 0;
-      if (pending(conn) == 0) {
+      if (probeIfIdle && pending(conn) == 0) {
         long max = ChaosDatabase.queryLong(conn, "SELECT coalesce(max((data->>'seq')::int), 0) FROM events");
         probe = 1_000;
         Traffic.insert(conn, (int) max + 1, (int) max + probe);

@@ -137,7 +137,12 @@ final class ChaosDoc {
       During the 12 s blackhole both workers must answer 503 on `/health/ready`, and the workers'
       own metrics must show the errors they met (`eventworker_database_retries_total` +
       `eventworker_loop_errors_total` > 0). After each fault the recovery is measured from the
-      moment the path is restored.
+      moment the path is restored. A producer at 500 events/s runs through all four faults, so that
+      there is always traffic to resume: after a stall the workers can drain what piled up within
+      0.1 s, before the measurement's first look, and then the producer's next events show that
+      processing resumed. (An earlier version added 1,000 events when it found nothing pending, and
+      refused to, failing the scenario, while the producer ran; that failed once, on 2026-11-25,
+      after a stall.)
 
       **5. Producers at 1,000 events/s.** Four producer connections insert 1,000 events/s for 30 s,
       five events per INSERT: 200 statements, and so 200 notifications, a second (the insert

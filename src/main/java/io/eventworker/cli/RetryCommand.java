@@ -74,7 +74,7 @@ final class RetryCommand implements Callable<Integer> {
       do {
         step = maintenance.retryFailed(c, ids, type, failedSince, step.lastId(), upTo, STEP);
         moved += step.moved();
-      } while (step.moved() > 0 && step.lastId() < upTo);
+      } while (step.lastId() < upTo);
       if (moved > 0) {
         maintenance.wakeWorkers(c);
       }

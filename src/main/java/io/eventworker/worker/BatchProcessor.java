@@ -273,12 +273,10 @@ final class BatchProcessor {
       Event event = f.event();
       if (f.retryDelayMillis() < 0) {
         metrics.failed(event.type(), 1);
-        failureLog.warn("{} failed: {}", event, f.error());
+        failureLog.failed(event, f.error());
       } else {
         metrics.retried(event.type());
-        failureLog.warn(
-            "{} attempt {} of {} failed, next in {} ms: {}",
-            event, event.attempts() + 1, attempts.max(), f.retryDelayMillis(), f.error());
+        failureLog.retried(event, event.attempts() + 1, attempts.max(), f.retryDelayMillis(), f.error());
       }
     }
     metrics.batchCompleted(result.size(), nanos);

@@ -26,6 +26,16 @@ final class FailureLog {
     this.windowStart = nanoTime.getAsLong();
   }
 
+  /** Logs that {@code event} failed for good, and why. */
+  void failed(Object event, String error) {
+    warn("{} failed: {}", event, error);
+  }
+
+  /** Logs that attempt {@code attempt} of {@code max} of {@code event} failed, and when the next is. */
+  void retried(Object event, int attempt, int max, long delayMillis, String error) {
+    warn("{} attempt {} of {} failed, next in {} ms: {}", event, attempt, max, delayMillis, error);
+  }
+
   /** Logs a warning unless this window's lines are used up. */
   synchronized void warn(String format, Object... args) {
     long now = nanoTime.getAsLong();

@@ -106,24 +106,30 @@ final class SoloFailures {
       int attempt = held.attempts() + 1;
       Failure next = attempts.after(id, attempt,
           "payload could not be read in DB_STATEMENT_TIMEOUT or the server's memory (" + reason + ")");
-      if (next.retryDelayMillis() < 0) {
-        failHeld(c, id, held.type(), next.error());
-        return 1;
-      }
-      repository.complete(c, List.of(), List.of(), List.of(next));
-      c.commit();
-      metrics.retried(held.type());
-      failureLog.warn("event {} ({}) attempt {} of {} failed, next in {} ms: {}",
-          id, held.type(), attempt, attempts.max(), next.retryDelayMillis(), next.error());
-      return 0;
+      settleHeld(c, held.type(), attempt, next);
+      return next.retryDelayMillis() < 0 ? 1 : 0;
     }
   }
 
   /** Fails event {@code id}, which this transaction holds, with {@code error}, and commits. */
   private void failHeld(Connection c, long id, String type, String error) throws SQLException {
-    repository.complete(c, List.of(), List.of(), List.of(new Failure(id, error, -1)));
+    settleHeld(c, type, 0, new Failure(id, error, -1));
+  }
+
+  /**
+   * Records the {@code failure} of attempt {@code attempt} of a held event (retried or failed), and
+   * commits.
+   */
+  private void settleHeld(Connection c, String type, int attempt, Failure failure) throws SQLException {
+    repository.complete(c, List.of(), List.of(), List.of(failure));
     c.commit();
-    metrics.failed(type, 1);
-    failureLog.warn("event {} ({}) failed: {}", id, type, error);
+    String event = "event " + failure.eventId() + " (" + type + ")";
+    if (failure.retryDelayMillis() < 0) {
+      metrics.failed(type, 1);
+      failureLog.failed(event, failure.error());
+    } else {
+      metrics.retried(type);
+      failureLog.retried(event, attempt, attempts.max(), failure.retryDelayMillis(), failure.error());
+    }
   }
 }

@@ -6,7 +6,7 @@
 #   2. pg_restore --list must read it; only then it is renamed to <db>-<YYYYmmddTHHMMSSZ>.dump,
 #      so a partial or broken file never looks like a backup
 #   3. deletes <db>-*.dump (and stale partials) older than $BACKUP_RETENTION_DAYS days
-#   4. applies backup-log.sql and inserts (finished_at, file, bytes) into backup.runs
+#   4. records the run in backup.runs (record-run.sh: backup-log.sql, then the row)
 # Any failure stops the run with a non-zero exit status and records nothing.
 #
 # The schema "backup" (this bookkeeping) is left out of the dump, so restoring a dump never
@@ -35,8 +35,8 @@ Exit status: 0 when the dump was written, verified and recorded; non-zero otherw
 EOF
 }
 
-log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$prog" "$*"; }
-die() { log "ERROR: $*" >&2; exit 1; }
+script_dir=$(cd -P -- "$(dirname -- "$0")" && pwd)
+. "$script_dir/common.sh"
 
 case $# in
     0) ;;
@@ -46,11 +46,7 @@ case $# in
        esac ;;
 esac
 
-script_dir=$(cd -P -- "$(dirname -- "$0")" && pwd)
 db=${PGDATABASE:-}
-backup_dir=${BACKUP_DIR:-/backups}
-retention=${BACKUP_RETENTION_DAYS:-7}
-log_sql=${BACKUP_LOG_SQL:-$script_dir/backup-log.sql}
 
 if [ -z "$db" ]; then
     usage >&2
@@ -60,30 +56,11 @@ case $db in
     */*|*=*|*'*'*|*'?'*|*'['*|*' '*)
         die "PGDATABASE='$db': use a plain database name (it becomes part of the file name)" ;;
 esac
-case $retention in
-    ''|*[!0-9]*) die "BACKUP_RETENTION_DAYS='$retention' is not a whole number of days" ;;
-esac
-if [ ! -f "$log_sql" ] || [ ! -r "$log_sql" ]; then
-    die "bookkeeping SQL not readable: $log_sql (BACKUP_LOG_SQL)"
-fi
-for tool in pg_dump pg_restore psql; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool not found in PATH"
-done
-
-tmp=
-cleanup() {
-    if [ -n "$tmp" ] && [ -e "$tmp" ]; then
-        rm -f -- "$tmp"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+check_settings pg_dump pg_restore psql
 
 log "start: database $db on ${PGHOST:-<libpq default host>}:${PGPORT:-5432} as ${PGUSER:-<libpq default user>}, dir $backup_dir, retention $retention days"
 
-mkdir -p -- "$backup_dir" || die "cannot create $backup_dir"
-[ -w "$backup_dir" ] || die "$backup_dir is not writable"
+prepare_backup_dir
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 name=$db-$stamp.dump
@@ -107,32 +84,12 @@ log "saved: $final ($bytes bytes, $entries archive entries)"
 log "retention: deleting $db dumps older than $retention days from $backup_dir"
 d='[0-9]'
 pattern="$db-$d$d$d$d$d$d$d${d}T$d$d$d$d$d${d}Z.dump"
-old=$(find "$backup_dir" -maxdepth 1 -type f \( -name "$pattern" -o -name ".$pattern.*.partial" \) -mtime "+$retention") ||
-    die "cannot list old dumps in $backup_dir"
-removed=0
-if [ -n "$old" ]; then
-    nl='
-'
-    saved_ifs=$IFS
-    IFS=$nl
-    set -f
-    for f in $old; do
-        IFS=$saved_ifs
-        [ "$f" = "$final" ] && continue
-        rm -f -- "$f" || die "cannot delete $f"
-        log "retention: deleted $f"
-        removed=$((removed + 1))
-    done
-    set +f
-    IFS=$saved_ifs
-fi
+delete_older_than "$final" -type f \( -name "$pattern" -o -name ".$pattern.*.partial" \)
 kept=$(find "$backup_dir" -maxdepth 1 -type f -name "$pattern" | wc -l | tr -d ' ')
 log "retention: deleted $removed, kept $kept dumps of $db"
 
 log "record: backup.runs in $db"
-psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$db" -v file="$final" -v bytes="$bytes" \
-    -c 'SET LOCAL client_min_messages = warning' -f "$log_sql" -f - <<'EOF' || die "could not record the run in backup.runs (the dump $final is kept)"
-INSERT INTO backup.runs (file, bytes) VALUES (:'file', :'bytes');
-EOF
+BACKUP_LOG_SQL=$log_sql sh "$script_dir/record-run.sh" dump "$final" "$bytes" ||
+    die "could not record the run in backup.runs (the dump $final is kept)"
 
 log "done: $final"

@@ -6,10 +6,11 @@
 #   entrypoint.sh        save the backup settings for cron jobs to /run/backup.env, install the
 #                        crontab beside this script (daily 02:00) and run `crond -f -l 8` in the
 #                        foreground, as PID 1, so the container stays up
-#   entrypoint.sh now    run one backup immediately (backup.sh) and exit with its status
+#   entrypoint.sh now    run one dump (backup.sh) and one base backup (basebackup.sh) now; exit
+#                        non-zero if either failed
 #
-# Environment (passed on to backup.sh): PGHOST PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE
-# PGSSLMODE PGCONNECT_TIMEOUT BACKUP_DIR BACKUP_RETENTION_DAYS BACKUP_LOG_SQL TZ;
+# Environment (passed on to the scripts): PGHOST PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE
+# PGSSLMODE PGCONNECT_TIMEOUT BACKUP_DIR BACKUP_RETENTION_DAYS BACKUP_LOG_SQL WAL_ARCHIVE_DIR TZ;
 # BACKUP_ENV_FILE (default /run/backup.env; the crontab reads /run/backup.env).
 set -eu
 
@@ -17,8 +18,9 @@ prog=entrypoint.sh
 usage() {
     cat <<'USAGE'
 Usage: entrypoint.sh [now]
-  (no argument)  install the crontab (backup.sh daily at 02:00) and run crond in the foreground
-  now            run one backup immediately and exit with its status
+  (no argument)  install the crontab (backup.sh daily at 02:00, basebackup.sh at 02:30) and run
+                 crond in the foreground
+  now            run backup.sh, then basebackup.sh; exit non-zero if either failed
 USAGE
 }
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$prog" "$*"; }
@@ -29,7 +31,11 @@ script_dir=$(cd -P -- "$(dirname -- "$0")" && pwd)
 case $# in
     0) ;;
     1) case $1 in
-           now) exec sh "$script_dir/backup.sh" ;;
+           now)
+               status=0
+               sh "$script_dir/backup.sh" || status=1
+               sh "$script_dir/basebackup.sh" || status=1
+               exit $status ;;
            -h|--help) usage; exit 0 ;;
            *) usage >&2; exit 2 ;;
        esac ;;
@@ -45,7 +51,7 @@ env_file=${BACKUP_ENV_FILE:-/run/backup.env}
 umask 077
 : > "$env_file" || die "cannot write $env_file"
 for var in PGHOST PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGSSLMODE PGCONNECT_TIMEOUT \
-    BACKUP_DIR BACKUP_RETENTION_DAYS BACKUP_LOG_SQL TZ; do
+    BACKUP_DIR BACKUP_RETENTION_DAYS BACKUP_LOG_SQL WAL_ARCHIVE_DIR TZ; do
     isset=
     value=
     eval "isset=\${$var+x}"

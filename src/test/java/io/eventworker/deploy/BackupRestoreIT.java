@@ -69,7 +69,7 @@ class BackupRestoreIT {
     assertEquals(1, dumps.size(), dumps.toString());
     assertTrue(dumps.get(0).getFileName().toString().matches(db.name() + "-\\d{8}T\\d{6}Z\\.dump"), dumps.toString());
     assertFalse(Files.exists(old), "the dump older than 7 days was deleted");
-    assertEquals(1, db.queryLong("SELECT count(*) FROM backup.runs WHERE finished_at > now() - interval '1 minute' AND bytes > 0"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM backup.runs WHERE kind = 'dump' AND finished_at > now() - interval '1 minute' AND bytes > 0"));
 
     server.admin("CREATE DATABASE " + restored);
     assertScript("restore-full.sh", dumps.get(0).toString(), restored);

@@ -62,6 +62,17 @@ class ComposeFileIT {
   }
 
   @Test
+  void theBackupServiceSeesTheWalArchiveWhereTheServerWritesIt() throws Exception {
+    JsonNode services = config(Map.of()).get("services");
+    String archive = "wal-archive:/var/lib/postgresql/wal-archive:rw";
+    assertTrue(texts(services.at("/mock-postgres/volumes")).contains(archive), services.at("/mock-postgres/volumes").toString());
+    assertTrue(texts(services.at("/backup/volumes")).contains(archive), services.at("/backup/volumes").toString());
+    assertEquals("/var/lib/postgresql/wal-archive", services.at("/backup/environment/WAL_ARCHIVE_DIR").asText());
+    assertTrue(texts(services.at("/mock-postgres/volumes")).stream()
+        .anyMatch(v -> v.endsWith("/deploy/postgres/initdb/replication.sh:/docker-entrypoint-initdb.d/replication.sh:ro")));
+  }
+
+  @Test
   void passwordsComeFromTheEnvironment() throws Exception {
     JsonNode services = config(Map.of("POSTGRES_PASSWORD", "s3cret", "APP_USER_PASSWORD", "app-s3cret")).get("services");
     assertEquals("s3cret", services.at("/mock-postgres/environment/POSTGRES_PASSWORD").asText());

@@ -56,7 +56,8 @@ class MonitoringStackIT {
         "INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('invoice', '{}'), ('invoice', '{}'),"
             + " ('metric', '{\"name\":\"m\",\"value\":1}')");
     db.execute(Files.readString(Path.of("deploy/backup/backup-log.sql")));
-    db.execute("INSERT INTO backup.runs (finished_at, file, bytes) VALUES ('2026-01-02T03:04:05Z', 'test.dump', 1)");
+    db.execute("INSERT INTO backup.runs (finished_at, file, bytes) VALUES ('2026-01-02T03:04:05Z', 'test.dump', 1)",
+        "INSERT INTO backup.runs (finished_at, file, bytes, kind) VALUES ('2026-01-02T03:34:05Z', 'base-x', 1, 'base')");
 
     PostgresServer server = PostgresServer.get();
     int exporterPort = WorkerProcess.freePort();
@@ -88,7 +89,8 @@ class MonitoringStackIT {
       assertEquals(1.0, awaitValue(api, "eventworker_ready"));
       assertEquals(1.0, awaitValue(api, "up{job=\"event-worker\"}"));
       assertEquals(1.0, awaitValue(api, "eventworker_events_total{result=\"processed\",type=\"metric\"}"));
-      assertEquals(1767323045.0, awaitValue(api, "backup_last_success_timestamp_seconds"));
+      assertEquals(1767323045.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"dump\"}"));
+      assertEquals(1767324845.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"base\"}"));
       assertTrue(awaitValue(api, "pg_settings_max_connections") >= 10);
 
       JsonNode rules = get(api + "rules");

@@ -82,6 +82,32 @@ public final class PostgresCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * A cluster whose data folder the caller fills (a restore) before {@link #startServer}. It runs
+   * on a port and sockets of its own whatever the restored settings say, and archives nothing.
+   */
+  public static PostgresCluster forRestore() throws IOException {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    Path dir = Files.createTempDirectory("ew-pg-restore-");
+    PostgresCluster cluster = new PostgresCluster(serverPrograms(), dir, WorkerProcess.freePort(), root);
+    cluster.extraOptions.add("-c port=" + cluster.port + " -c listen_addresses=127.0.0.1"
+        + " -c unix_socket_directories=" + dir + " -c archive_mode=off");
+    if (root) {
+      cluster.check(Programs.run(Map.of(), Duration.ofSeconds(30), "chown", "postgres:postgres", dir.toString()));
+    }
+    return cluster;
+  }
+
+  /** The data folder. */
+  public Path dataDir() {
+    return data;
+  }
+
+  /** The folder of this cluster's server programs (pg_basebackup, pg_archivecleanup...). */
+  public Path programs() {
+    return bin;
+  }
+
   /** Starts the (stopped) server and waits until it accepts connections. */
   public void startServer() {
     List<String> args = new ArrayList<>(List.of("pg_ctl", "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60"));

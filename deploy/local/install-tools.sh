@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the deployment tests run when they are missing:
-# promtool and prometheus, postgres_exporter, docker-compose. Used by .ci/run and by the tests
-# themselves, so that `mvn -B verify` works on a fresh machine.
+# promtool and prometheus, postgres_exporter, alertmanager and amtool, docker-compose. Used by
+# .ci/run and by the tests themselves, so that `mvn -B verify` works on a fresh machine.
 set -euo pipefail
 
 need=()
 { command -v promtool && command -v prometheus; } >/dev/null || need+=(prometheus)
 { command -v prometheus-postgres-exporter || command -v postgres_exporter; } >/dev/null || need+=(prometheus-postgres-exporter)
+{ command -v amtool && command -v prometheus-alertmanager; } >/dev/null || need+=(prometheus-alertmanager)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -52,10 +52,12 @@ class ComposeFileIT {
     assertTrue(publishes(services.get("postgres-exporter"), 9187, 9187));
     assertTrue(publishes(services.get("prometheus"), 9090, 9090));
     assertTrue(publishes(services.get("grafana"), 3000, 3000));
+    assertTrue(publishes(services.get("alertmanager"), 9093, 9093));
+    assertTrue(texts(services.at("/alertmanager/volumes")).stream().anyMatch(v -> v.contains("/deploy/alertmanager:/etc/alertmanager")));
     assertTrue(services.at("/postgres-exporter/command").toString().contains("--extend.query-path"));
     assertTrue(texts(services.at("/prometheus/volumes")).stream().anyMatch(v -> v.contains("/deploy/prometheus:/etc/prometheus")));
     assertEquals("7", services.at("/backup/environment/BACKUP_RETENTION_DAYS").asText());
-    for (String name : List.of("mock-postgres", "migrate", "worker", "postgres-exporter", "prometheus", "grafana", "backup")) {
+    for (String name : List.of("mock-postgres", "migrate", "worker", "postgres-exporter", "prometheus", "alertmanager", "grafana", "backup")) {
       assertTrue(services.get(name).get("networks").has("mock-network"), name + " is on mock-network");
     }
     assertTrue(root.get("volumes").has("postgres-data"));

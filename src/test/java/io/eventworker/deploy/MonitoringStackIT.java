@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The monitoring path end to end, on localhost: the real postgres_exporter (with the custom
  * queries) and a running worker, scraped by a real Prometheus using deploy/prometheus with only
  * its targets and intervals changed. Prometheus must see pg_up = 1, the worker's queue depth with
- * the right value, its readiness, the last backup, and load every alert rule healthy.
+ * the right value, its readiness, the last backups, and load every alert rule healthy; and it
+ * finds the Alertmanager of deploy/alertmanager to send its alerts to.
  */
 class MonitoringStackIT {
 
@@ -68,6 +69,9 @@ class MonitoringStackIT {
         "--web.listen-address=127.0.0.1:" + exporterPort,
         "--extend.query-path=" + Path.of("deploy/prometheus/postgres-exporter-queries.yml").toAbsolutePath()));
 
+    int alertmanagerPort = WorkerProcess.freePort();
+    started.add(AlertmanagerIT.start(alertmanagerPort, dir.resolve("alertmanager"), dir.resolve("alertmanager.log")));
+
     WorkerProcess worker = WorkerProcess.run("monitored", db.env("QUEUE_METRICS_INTERVAL", "500ms"));
     try {
       worker.awaitReady(Duration.ofSeconds(30));
@@ -76,6 +80,7 @@ class MonitoringStackIT {
       Files.writeString(config, Files.readString(Path.of("deploy/prometheus/prometheus.yml"))
           .replace("worker:8080", "127.0.0.1:" + worker.httpPort())
           .replace("postgres-exporter:9187", "127.0.0.1:" + exporterPort)
+          .replace("alertmanager:9093", "127.0.0.1:" + alertmanagerPort)
           .replace("localhost:9090", "127.0.0.1:" + prometheusPort)
           .replace("15s", "1s")
           .replace("- alerts.yml", "- " + Path.of("deploy/prometheus/alerts.yml").toAbsolutePath()));
@@ -92,6 +97,9 @@ class MonitoringStackIT {
       assertEquals(1767323045.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"dump\"}"));
       assertEquals(1767324845.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"base\"}"));
       assertTrue(awaitValue(api, "pg_settings_max_connections") >= 10);
+      assertEquals(1.0, awaitValue(api, "up{job=\"alertmanager\"}"), log("alertmanager.log"));
+      assertEquals("http://127.0.0.1:" + alertmanagerPort + "/api/v2/alerts",
+          get(api + "alertmanagers").at("/data/activeAlertmanagers/0/url").asText(), "Prometheus sends its alerts there");
 
       JsonNode rules = get(api + "rules");
       int alerting = 0;

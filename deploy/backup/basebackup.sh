@@ -7,11 +7,11 @@
 #   1. pg_basebackup -Ft -z -X stream -c fast into $BACKUP_DIR/.base-<UTC stamp>.<pid>.partial
 #   2. both archives must list and the backup_label must name its first WAL segment; only then
 #      the folder is renamed to base-<YYYYmmddTHHMMSSZ>, so such a folder is always complete
-#   3. deletes base-* folders (and stale partials) older than $BACKUP_RETENTION_DAYS days,
+#   3. records the run in backup.runs of $PGDATABASE, kind base (record-run.sh)
+#   4. deletes base-* folders (and stale partials) older than $BACKUP_RETENTION_DAYS days,
 #      counted like find -mtime +N; never the one just taken
-#   4. pg_archivecleanup $WAL_ARCHIVE_DIR <first WAL segment of the oldest base backup kept>:
-#      older segments can no longer be replayed onto any kept base backup
-#   5. records the run in backup.runs of $PGDATABASE, kind base (record-run.sh)
+#   5. pg_archivecleanup $WAL_ARCHIVE_DIR <lowest first WAL segment of the base backups kept>:
+#      lower segments can no longer be replayed onto any kept base backup
 # A failure stops the run with a non-zero exit status; a failed backup deletes nothing.
 #
 # Environment:
@@ -35,8 +35,8 @@ older than the oldest base backup kept.
 Environment: WAL_ARCHIVE_DIR and PGDATABASE (required), PGHOST, PGPORT, PGUSER, PGPASSWORD
   (libpq), BACKUP_DIR (default /backups), BACKUP_RETENTION_DAYS (default 7),
   BACKUP_LOG_SQL (default: backup-log.sql beside this script).
-Exit status: 0 when the base backup was written, verified, the old ones pruned and the run
-recorded in backup.runs.
+Exit status: 0 when the base backup was written, verified and recorded in backup.runs, and the
+old ones and their WAL pruned.
 EOF
 }
 
@@ -92,25 +92,35 @@ tmp=
 bytes=$(cat "$final"/*.tar.gz | wc -c | tr -d ' ')
 log "saved: $final ($bytes bytes, starts at WAL segment $start)"
 
+log "record: backup.runs in $PGDATABASE"
+BACKUP_LOG_SQL=$log_sql sh "$script_dir/record-run.sh" base "$final" "$bytes" ||
+    die "could not record the run in backup.runs (the base backup $final is kept)"
+
 log "retention: deleting base backups older than $retention days from $backup_dir"
 d='[0-9]'
 pattern="base-$d$d$d$d$d$d$d${d}T$d$d$d$d$d${d}Z"
 delete_older_than "$final" -type d \( -name "$pattern" -o -name ".$pattern.*.partial" \)
-# Stamps sort as times: the first name is the oldest base backup kept.
-oldest=$(find "$backup_dir" -mindepth 1 -maxdepth 1 -type d -name "$pattern" | sort | head -n 1)
 kept=$(find "$backup_dir" -mindepth 1 -maxdepth 1 -type d -name "$pattern" | wc -l | tr -d ' ')
 log "retention: deleted $removed, kept $kept base backups"
 
-oldest_start=$(first_wal "$oldest")
-[ -n "$oldest_start" ] || die "no START WAL LOCATION in the backup_label of $oldest; the WAL archive is left as it is"
+# The archive keeps what every kept base backup needs: from the lowest first segment among them.
+# pg_archivecleanup compares segment numbers and ignores the timeline (a name's first 8
+# characters), and after a point-in-time restore the new timeline reuses numbers lower than
+# those of base backups taken later on the old one: so the lowest number counts, not the oldest
+# backup. Each line: number, segment, backup.
+starts=$(find "$backup_dir" -mindepth 1 -maxdepth 1 -type d -name "$pattern" | while IFS= read -r b; do
+    s=$(first_wal "$b")
+    printf '%s %s %s\n' "${s#????????}" "${s:-none}" "$b"
+done | sort)
+unlabelled=$(printf '%s\n' "$starts" | grep ' none ' | cut -d' ' -f3-) || true
+[ -z "$unlabelled" ] || die "no START WAL LOCATION in the backup_label of $unlabelled; the WAL archive is left as it is"
+lowest=$(printf '%s\n' "$starts" | head -n 1)
+keep_from=$(printf '%s\n' "$lowest" | cut -d' ' -f2)
+[ -n "$keep_from" ] || die "no base backup found in $backup_dir; the WAL archive is left as it is"
 before=$(find "$archive" -mindepth 1 -maxdepth 1 -type f | wc -l | tr -d ' ')
-log "WAL archive: pg_archivecleanup $archive $oldest_start (the start of $oldest)"
-pg_archivecleanup "$archive" "$oldest_start" || die "pg_archivecleanup failed"
+log "WAL archive: pg_archivecleanup $archive $keep_from (the first segment of $(printf '%s\n' "$lowest" | cut -d' ' -f3-))"
+pg_archivecleanup "$archive" "$keep_from" || die "pg_archivecleanup failed"
 after=$(find "$archive" -mindepth 1 -maxdepth 1 -type f | wc -l | tr -d ' ')
-log "WAL archive: deleted $((before - after)) files older than $oldest_start, kept $after"
-
-log "record: backup.runs in $PGDATABASE"
-BACKUP_LOG_SQL=$log_sql sh "$script_dir/record-run.sh" base "$final" "$bytes" ||
-    die "could not record the run in backup.runs (the base backup $final is kept)"
+log "WAL archive: deleted $((before - after)) files numbered below $keep_from, kept $after"
 
 log "done: $final"

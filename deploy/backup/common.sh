@@ -20,6 +20,10 @@ trap 'exit 143' TERM
 # BACKUP_RETENTION_DAYS and BACKUP_LOG_SQL, refusing bad values, and checks the programs exist.
 check_settings() {
     backup_dir=${BACKUP_DIR:-/backups}
+    # find prints entries as DIR/NAME: without a trailing slash, they compare with our own paths.
+    while [ "${#backup_dir}" -gt 1 ] && [ "${backup_dir%/}" != "$backup_dir" ]; do
+        backup_dir=${backup_dir%/}
+    done
     retention=${BACKUP_RETENTION_DAYS:-7}
     log_sql=${BACKUP_LOG_SQL:-$script_dir/backup-log.sql}
     case $retention in

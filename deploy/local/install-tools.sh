@@ -7,7 +7,7 @@ set -euo pipefail
 need=()
 { command -v promtool && command -v prometheus; } >/dev/null || need+=(prometheus)
 { command -v prometheus-postgres-exporter || command -v postgres_exporter; } >/dev/null || need+=(prometheus-postgres-exporter)
-{ command -v amtool && command -v prometheus-alertmanager; } >/dev/null || need+=(prometheus-alertmanager)
+{ command -v amtool && { command -v prometheus-alertmanager || command -v alertmanager; }; } >/dev/null || need+=(prometheus-alertmanager)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 [ ${#need[@]} -eq 0 ] && exit 0
 

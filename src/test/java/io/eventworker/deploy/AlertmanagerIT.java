@@ -16,10 +16,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -28,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * deploy/alertmanager with the real alertmanager and amtool: the file is valid, every rule of
  * deploy/prometheus/alerts.yml reaches the receiver its severity names, the inhibit rules name
- * real alerts, and a database outage silences the worker alerts it causes, nothing else.
+ * real alerts, and a cause silences the alerts it causes, nothing else.
  */
 class AlertmanagerIT {
 
@@ -50,21 +53,24 @@ class AlertmanagerIT {
     String amtool = Programs.require("amtool");
     Programs.Result check = Programs.run(Map.of(), Duration.ofSeconds(30), amtool, "check-config", CONFIG.toString());
     assertEquals(0, check.status(), check.output());
-    Map<String, String> severities = severities();
-    assertTrue(severities.size() >= 10, severities.toString());
-    for (Map.Entry<String, String> rule : severities.entrySet()) {
-      Programs.Result route = Programs.run(Map.of(), Duration.ofSeconds(30), amtool, "config", "routes", "test",
-          "--config.file=" + CONFIG, "alertname=" + rule.getKey(), "severity=" + rule.getValue());
+    List<JsonNode> rules = rules();
+    assertTrue(rules.size() >= 12, rules.toString());
+    for (JsonNode rule : rules) {
+      List<String> labels = new ArrayList<>(List.of("alertname=" + rule.get("alert").asText()));
+      rule.get("labels").fields().forEachRemaining(l -> labels.add(l.getKey() + "=" + l.getValue().asText()));
+      List<String> command = new ArrayList<>(List.of(amtool, "config", "routes", "test", "--config.file=" + CONFIG));
+      command.addAll(labels);
+      Programs.Result route = Programs.run(Map.of(), Duration.ofSeconds(30), command.toArray(String[]::new));
       assertEquals(0, route.status(), route.output());
-      String expected = rule.getValue().equals("critical") ? "oncall" : "team";
+      String expected = rule.at("/labels/severity").asText().equals("critical") ? "oncall" : "team";
       assertEquals(expected, route.output().lines().filter(l -> !l.startsWith("Warning")).reduce((a, b) -> b).orElse("").trim(),
-          rule + " is routed to " + expected);
+          labels + " is routed to " + expected);
     }
   }
 
   @Test
   void theInhibitRulesNameRealAlerts() throws Exception {
-    Set<String> rules = severities().keySet();
+    Set<String> rules = new TreeSet<>(rules().stream().map(r -> r.get("alert").asText()).toList());
     Set<String> named = new TreeSet<>();
     Pattern alertname = Pattern.compile("alertname=~?\"([^\"]+)\"");
     for (JsonNode rule : YAML.readTree(CONFIG.toFile()).get("inhibit_rules")) {
@@ -84,37 +90,74 @@ class AlertmanagerIT {
   }
 
   @Test
-  void aDatabaseOutageSilencesTheWorkerAlertsItCauses() throws Exception {
+  void aCauseSilencesItsConsequencesAndNothingElse() throws Exception {
     int port = WorkerProcess.freePort();
     Process alertmanager = start(port, dir.resolve("data"), dir.resolve("alertmanager.log"));
     try {
       String api = "http://127.0.0.1:" + port + "/api/v2/";
-      String alerts = """
-          [{"labels": {"alertname": "PostgresDown", "problem": "database", "severity": "critical"}},
-           {"labels": {"alertname": "EventWorkerNoProgress", "severity": "critical"}},
-           {"labels": {"alertname": "BackupMissing", "problem": "stale", "kind": "dump", "severity": "critical"}},
-           {"labels": {"alertname": "EventFailureRate", "type": "metric", "severity": "warning"}}]
-          """;
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> post(api + "alerts", alerts) == 200);
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(
-          Map.of("PostgresDown", "active", "EventWorkerNoProgress", "suppressed", "BackupMissing", "suppressed",
-              "EventFailureRate", "active"),
-          states(api)));
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> post(api + "alerts", "[]") == 200);
+
+      // The database down: the worker's alerts and the backup alert follow from it.
+      assertEquals(200, post(api + "alerts", alerts("PostgresDown", "problem=database", "EventWorkerNoProgress", "",
+          "EventOldestPendingTooOld", "type=metric", "BackupMissing", "problem=stale,kind=dump", "EventFailureRate", "type=metric")));
+      awaitStates(api, Map.of("PostgresDown", "active", "EventWorkerNoProgress", "suppressed",
+          "EventOldestPendingTooOld", "suppressed", "BackupMissing", "suppressed", "EventFailureRate", "active"));
     } finally {
-      alertmanager.destroy();
-      alertmanager.waitFor();
+      stop(alertmanager);
     }
   }
 
-  /** alertname to severity for every rule of deploy/prometheus/alerts.yml. */
-  private static Map<String, String> severities() throws IOException {
-    Map<String, String> severities = new HashMap<>();
-    for (JsonNode group : YAML.readTree(Path.of("deploy/prometheus/alerts.yml").toFile()).get("groups")) {
-      for (JsonNode rule : group.get("rules")) {
-        severities.put(rule.get("alert").asText(), rule.at("/labels/severity").asText());
-      }
+  @Test
+  void theExporterDownSilencesOnlyTheBackupAlertAndAWorkerDownNothing() throws Exception {
+    int port = WorkerProcess.freePort();
+    Process alertmanager = start(port, dir.resolve("data"), dir.resolve("alertmanager.log"));
+    try {
+      String api = "http://127.0.0.1:" + port + "/api/v2/";
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> post(api + "alerts", "[]") == 200);
+      assertEquals(200, post(api + "alerts", alerts("PostgresDown", "problem=exporter", "BackupMissing", "problem=never,kind=base",
+          "EventWorkerNotReady", "instance=worker-2:8080", "EventWorkerDown", "instance=worker-1:8080",
+          "EventQueueBacklog", "type=metric")));
+      awaitStates(api, Map.of("PostgresDown", "active", "BackupMissing", "suppressed", "EventWorkerNotReady", "active",
+          "EventWorkerDown", "active", "EventQueueBacklog", "active"));
+    } finally {
+      stop(alertmanager);
     }
-    return severities;
+  }
+
+  /** Alerts as the v2 API takes them: name, then labels as {@code k=v,k=v}, in pairs. */
+  private static String alerts(String... nameAndLabels) {
+    StringBuilder json = new StringBuilder("[");
+    for (int i = 0; i < nameAndLabels.length; i += 2) {
+      json.append(i == 0 ? "" : ",").append("{\"labels\": {\"alertname\": \"").append(nameAndLabels[i]).append('"');
+      for (String label : nameAndLabels[i + 1].split(",")) {
+        if (!label.isEmpty()) {
+          String[] kv = label.split("=", 2);
+          json.append(", \"").append(kv[0]).append("\": \"").append(kv[1]).append('"');
+        }
+      }
+      json.append("}}");
+    }
+    return json.append(']').toString();
+  }
+
+  private static void awaitStates(String api, Map<String, String> expected) {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(expected, states(api)));
+  }
+
+  private static void stop(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+    }
+  }
+
+  /** Every rule of deploy/prometheus/alerts.yml. */
+  private static List<JsonNode> rules() throws IOException {
+    List<JsonNode> rules = new ArrayList<>();
+    for (JsonNode group : YAML.readTree(Path.of("deploy/prometheus/alerts.yml").toFile()).get("groups")) {
+      group.get("rules").forEach(rules::add);
+    }
+    return rules;
   }
 
   private static Map<String, String> states(String api) throws Exception {

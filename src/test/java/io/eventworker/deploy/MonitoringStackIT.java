@@ -1,5 +1,6 @@
 package io.eventworker.deploy;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,8 +99,10 @@ class MonitoringStackIT {
       assertEquals(1767324845.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"base\"}"));
       assertTrue(awaitValue(api, "pg_settings_max_connections") >= 10);
       assertEquals(1.0, awaitValue(api, "up{job=\"alertmanager\"}"), log("alertmanager.log"));
-      assertEquals("http://127.0.0.1:" + alertmanagerPort + "/api/v2/alerts",
-          get(api + "alertmanagers").at("/data/activeAlertmanagers/0/url").asText(), "Prometheus sends its alerts there");
+      // Found apart from the scrape targets: wait for it as for a sample.
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(
+          "http://127.0.0.1:" + alertmanagerPort + "/api/v2/alerts",
+          get(api + "alertmanagers").at("/data/activeAlertmanagers/0/url").asText(), "Prometheus sends its alerts there"));
 
       JsonNode rules = get(api + "rules");
       int alerting = 0;

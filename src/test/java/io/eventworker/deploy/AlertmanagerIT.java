@@ -90,37 +90,38 @@ class AlertmanagerIT {
   }
 
   @Test
-  void aCauseSilencesItsConsequencesAndNothingElse() throws Exception {
-    int port = WorkerProcess.freePort();
-    Process alertmanager = start(port, dir.resolve("data"), dir.resolve("alertmanager.log"));
-    try {
-      String api = "http://127.0.0.1:" + port + "/api/v2/";
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> post(api + "alerts", "[]") == 200);
-
-      // The database down: the worker's alerts and the backup alert follow from it.
-      assertEquals(200, post(api + "alerts", alerts("PostgresDown", "problem=database", "EventWorkerNoProgress", "",
-          "EventOldestPendingTooOld", "type=metric", "BackupMissing", "problem=stale,kind=dump", "EventFailureRate", "type=metric")));
-      awaitStates(api, Map.of("PostgresDown", "active", "EventWorkerNoProgress", "suppressed",
-          "EventOldestPendingTooOld", "suppressed", "BackupMissing", "suppressed", "EventFailureRate", "active"));
-    } finally {
-      stop(alertmanager);
-    }
+  void theDatabaseDownSilencesTheWorkerAndBackupAlertsItCauses() throws Exception {
+    assertStatesAfterPosting(
+        alerts("PostgresDown", "problem=database", "EventWorkerNoProgress", "", "EventOldestPendingTooOld", "type=metric",
+            "BackupMissing", "problem=stale,kind=dump", "EventFailureRate", "type=metric"),
+        Map.of("PostgresDown", "active", "EventWorkerNoProgress", "suppressed", "EventOldestPendingTooOld", "suppressed",
+            "BackupMissing", "suppressed", "EventFailureRate", "active"));
   }
 
   @Test
   void theExporterDownSilencesOnlyTheBackupAlertAndAWorkerDownNothing() throws Exception {
+    assertStatesAfterPosting(
+        alerts("PostgresDown", "problem=exporter", "BackupMissing", "problem=never,kind=base",
+            "EventWorkerNotReady", "instance=worker-2:8080", "EventWorkerDown", "instance=worker-1:8080",
+            "EventQueueBacklog", "type=metric"),
+        Map.of("PostgresDown", "active", "BackupMissing", "suppressed", "EventWorkerNotReady", "active",
+            "EventWorkerDown", "active", "EventQueueBacklog", "active"));
+  }
+
+  /** Posts {@code alerts} to a fresh alertmanager; waits until their states are {@code expected}. */
+  private void assertStatesAfterPosting(String alerts, Map<String, String> expected) throws Exception {
     int port = WorkerProcess.freePort();
     Process alertmanager = start(port, dir.resolve("data"), dir.resolve("alertmanager.log"));
     try {
       String api = "http://127.0.0.1:" + port + "/api/v2/";
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> post(api + "alerts", "[]") == 200);
-      assertEquals(200, post(api + "alerts", alerts("PostgresDown", "problem=exporter", "BackupMissing", "problem=never,kind=base",
-          "EventWorkerNotReady", "instance=worker-2:8080", "EventWorkerDown", "instance=worker-1:8080",
-          "EventQueueBacklog", "type=metric")));
-      awaitStates(api, Map.of("PostgresDown", "active", "BackupMissing", "suppressed", "EventWorkerNotReady", "active",
-          "EventWorkerDown", "active", "EventQueueBacklog", "active"));
+      assertEquals(200, post(api + "alerts", alerts));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(expected, states(api)));
     } finally {
-      stop(alertmanager);
+      alertmanager.destroy();
+      if (!alertmanager.waitFor(10, TimeUnit.SECONDS)) {
+        alertmanager.destroyForcibly().waitFor();
+      }
     }
   }
 
@@ -138,17 +139,6 @@ class AlertmanagerIT {
       json.append("}}");
     }
     return json.append(']').toString();
-  }
-
-  private static void awaitStates(String api, Map<String, String> expected) {
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(expected, states(api)));
-  }
-
-  private static void stop(Process p) throws InterruptedException {
-    p.destroy();
-    if (!p.waitFor(10, TimeUnit.SECONDS)) {
-      p.destroyForcibly().waitFor();
-    }
   }
 
   /** Every rule of deploy/prometheus/alerts.yml. */

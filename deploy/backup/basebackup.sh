@@ -43,13 +43,7 @@ EOF
 script_dir=$(cd -P -- "$(dirname -- "$0")" && pwd)
 . "$script_dir/common.sh"
 
-case $# in
-    0) ;;
-    *) case $1 in
-           -h|--help) usage; exit 0 ;;
-           *) usage >&2; exit 2 ;;
-       esac ;;
-esac
+no_arguments "$@"
 
 archive=${WAL_ARCHIVE_DIR:-}
 

@@ -1,5 +1,6 @@
-# Sourced by backup.sh and basebackup.sh, after they set prog and script_dir: their logging,
-# the settings both read, the removal of a backup left incomplete, and retention.
+# Sourced by backup.sh and basebackup.sh, after they set prog and script_dir and define usage():
+# their arguments (none), logging, the settings both read, the removal of a backup left
+# incomplete, and retention.
 
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$prog" "$*"; }
 die() { log "ERROR: $*" >&2; exit 1; }
@@ -15,6 +16,15 @@ remove_partial() {
 trap remove_partial EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# no_arguments "$@": the scripts take none but --help, which prints their usage().
+no_arguments() {
+    [ $# -gt 0 ] || return 0
+    case $1 in
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; exit 2 ;;
+    esac
+}
 
 # check_settings PROGRAM...: sets backup_dir, retention and log_sql from BACKUP_DIR,
 # BACKUP_RETENTION_DAYS and BACKUP_LOG_SQL, refusing bad values, and checks the programs exist.

@@ -94,10 +94,10 @@ class PointInTimeRecoveryIT {
     Path data = backups.resolve("data");
     Files.createDirectories(data.resolve("old"));
     Map<String, String> env = Map.of("WAL_ARCHIVE_DIR", backups.toString());
-    Programs.Result notEmpty = Programs.run(env, Duration.ofSeconds(30), "sh", "deploy/backup/restore-pitr.sh",
+    Programs.Result notABackup = Programs.run(env, Duration.ofSeconds(30), "sh", "deploy/backup/restore-pitr.sh",
         backups.toString(), data.toString());
-    assertEquals(1, notEmpty.status(), notEmpty.output());
-    assertTrue(notEmpty.output().contains("is not a base backup made by basebackup.sh"), notEmpty.output());
+    assertEquals(1, notABackup.status(), notABackup.output());
+    assertTrue(notABackup.output().contains("is not a base backup made by basebackup.sh"), notABackup.output());
     Programs.Result badTime = Programs.run(env, Duration.ofSeconds(30), "sh", "deploy/backup/restore-pitr.sh",
         "--target-time", "yesterday", backups.toString(), data.toString());
     assertTrue(badTime.status() != 0 && badTime.output().contains("--target-time 'yesterday'"), badTime.output());

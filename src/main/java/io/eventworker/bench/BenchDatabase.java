@@ -2,6 +2,8 @@ package io.eventworker.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
+import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.MetricHandler;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.Migrations;
 import io.eventworker.queue.EventRepository;
@@ -32,7 +34,7 @@ final class BenchDatabase implements AutoCloseable {
   private static final String EVENTS =
       """
       INSERT INTO events (event_type, user_id, data, status, created_at, processed_at)
-      SELECT CASE WHEN g % 2 = 1 THEN 'data_entry' ELSE 'metric' END,
+      SELECT CASE WHEN g % 2 = 1 THEN ? ELSE ? END,
              1 + g % ?,
              CASE WHEN g % 2 = 1
                THEN jsonb_build_object('key', 'setting-' || g, 'value', jsonb_build_object('enabled', g % 3 = 0),
@@ -128,19 +130,34 @@ final class BenchDatabase implements AutoCloseable {
    * statement; processed ones are dated 30 days back, as a history a retention would prune.
    */
   void insert(long count, String status) throws SQLException {
+    insert(count, status, DataEntryHandler.TYPE, MetricHandler.TYPE);
+  }
+
+  /**
+   * As {@link #insert(long, String)}, pending, under the types the SQL floor claims: the workers
+   * of the same database leave them alone.
+   */
+  void insertForFloor(long count) throws SQLException {
+    insert(count, "pending", SqlFloor.DATA_ENTRY, SqlFloor.METRIC);
+  }
+
+  private void insert(long count, String status, String dataEntryType, String metricType) throws SQLException {
     try (Connection c = connect();
         PreparedStatement ps = c.prepareStatement(EVENTS)) {
-      insertEvents(ps, status, nextEvent, nextEvent + count - 1);
+      insertEvents(ps, status, nextEvent, nextEvent + count - 1, dataEntryType, metricType);
     }
     nextEvent += count;
   }
 
   /** Runs {@link #EVENTS} for events {@code from} to {@code to}. */
-  private static void insertEvents(PreparedStatement events, String status, long from, long to) throws SQLException {
-    events.setInt(1, USERS);
-    events.setString(2, status);
-    events.setLong(3, from);
-    events.setLong(4, to);
+  private static void insertEvents(PreparedStatement events, String status, long from, long to,
+      String dataEntryType, String metricType) throws SQLException {
+    events.setString(1, dataEntryType);
+    events.setString(2, metricType);
+    events.setInt(3, USERS);
+    events.setString(4, status);
+    events.setLong(5, from);
+    events.setLong(6, to);
     events.executeUpdate();
   }
 
@@ -156,7 +173,7 @@ final class BenchDatabase implements AutoCloseable {
       c.setAutoCommit(false);
       for (int chunk = 0; chunk < chunks; chunk++) {
         insertEvents(generated, "pending", nextEvent + chunk * valid / chunks,
-            nextEvent + (chunk + 1) * valid / chunks - 1);
+            nextEvent + (chunk + 1) * valid / chunks - 1, DataEntryHandler.TYPE, MetricHandler.TYPE);
         for (HostileCorpus.HostileEvent e : hostile.subList(chunk * hostile.size() / chunks, (chunk + 1) * hostile.size() / chunks)) {
           raw.setString(1, e.eventType());
           raw.setString(2, e.data());

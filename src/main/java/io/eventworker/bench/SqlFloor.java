@@ -1,5 +1,7 @@
 package io.eventworker.bench;
 
+import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.MetricHandler;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -12,14 +14,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * SKIP LOCKED, its data_entries or metrics rows inserted and its events marked processed by one
  * SQL statement, one type at a time as the worker claims, from as many connections as the worker
  * has threads. No round trips but one per batch, no client-side work at all.
+ *
+ * <p>Its events carry types of their own, which no handler claims: the floor and the workers take
+ * turns in one database, the workers idle while the floor drains.
  */
 final class SqlFloor {
+
+  static final String DATA_ENTRY = "sql-floor:" + DataEntryHandler.TYPE;
+  static final String METRIC = "sql-floor:" + MetricHandler.TYPE;
 
   private static final String DATA_ENTRIES =
       """
       WITH claimed AS (
         SELECT id, user_id, data FROM events
-        WHERE status = 'pending' AND event_type = 'data_entry' AND run_at <= now()
+        WHERE status = 'pending' AND event_type = ? AND run_at <= now()
         ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED
       ), written AS (
         INSERT INTO data_entries (user_id, key, value, type, metadata)
@@ -36,7 +44,7 @@ final class SqlFloor {
       """
       WITH claimed AS (
         SELECT id, data FROM events
-        WHERE status = 'pending' AND event_type = 'metric' AND run_at <= now()
+        WHERE status = 'pending' AND event_type = ? AND run_at <= now()
         ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED
       ), written AS (
         INSERT INTO metrics (metric_name, metric_value, tags)
@@ -61,8 +69,10 @@ final class SqlFloor {
             PreparedStatement entries = c.prepareStatement(DATA_ENTRIES);
             PreparedStatement metrics = c.prepareStatement(METRICS)) {
           c.setAutoCommit(true);
-          entries.setInt(1, batchSize);
-          metrics.setInt(1, batchSize);
+          entries.setString(1, DATA_ENTRY);
+          entries.setInt(2, batchSize);
+          metrics.setString(1, METRIC);
+          metrics.setInt(2, batchSize);
           PreparedStatement[] byType = {entries, metrics};
           int idle = 0;
           // Alternate types like the worker; stop when both come back empty.

@@ -31,7 +31,7 @@ class BenchIT {
     JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
 
     JsonNode results = report.get("results");
-    for (String rate : List.of("worker", "sql_floor", "deep_pending", "processed_kept", "prune_alongside", "held_horizon")) {
+    for (String rate : List.of("worker", "sql_floor", "worker_one_drain", "deep_pending", "processed_kept", "prune_alongside", "held_horizon")) {
       assertEquals(2000, results.at("/" + rate + "/events").asLong(), rate);
       assertTrue(results.at("/" + rate + "/events_per_second").asLong() > 0, rate);
     }

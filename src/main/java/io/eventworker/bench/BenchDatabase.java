@@ -2,10 +2,10 @@ package io.eventworker.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
-import io.eventworker.handler.DataEntryHandler;
-import io.eventworker.handler.MetricHandler;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.Migrations;
+import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.MetricHandler;
 import io.eventworker.queue.EventRepository;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -47,11 +47,13 @@ public final class EventRepository {
       FOR UPDATE SKIP LOCKED
       """);
 
-  // Re-claims given events, to process them again after their batch was rejected.
+  // Re-claims given events, to process them again after their batch was rejected. Only those
+  // still due: between the rollback and this claim, another worker may have claimed one and put
+  // it back to wait out a retry's backoff, which this claim must not cut short.
   private static final String CLAIM_IDS = ClaimedRows.around(
       ClaimedRows.COLUMNS + """
       FROM events
-      WHERE id = ANY (?) AND status = 'pending'
+      WHERE id = ANY (?) AND status = 'pending' AND run_at <= now()
       ORDER BY run_at, id
       FOR UPDATE SKIP LOCKED
       """);
@@ -78,9 +80,14 @@ public final class EventRepository {
       WHERE e.id = f.id
       """;
 
-  // Locks a pending event without reading its payload, unless another worker holds it.
+  // Locks a pending event without reading its payload, unless another worker holds it or it is
+  // waiting out a retry's backoff (as for CLAIM_IDS).
   private static final String HOLD_PENDING =
-      "SELECT event_type, attempts FROM events WHERE id = ? AND status = 'pending' FOR UPDATE SKIP LOCKED";
+      """
+      SELECT event_type, attempts FROM events
+      WHERE id = ? AND status = 'pending' AND run_at <= now()
+      FOR UPDATE SKIP LOCKED
+      """;
 
   private static final String INSERT =
       """
@@ -144,7 +151,7 @@ public final class EventRepository {
     }
   }
 
-  /** Claims the given events if they are still pending and nobody else holds them. */
+  /** Claims the given events if they are still pending and due, and nobody else holds them. */
   public List<Event> claimIds(Connection c, List<Long> ids, PayloadBudget budget) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM_IDS)) {
       ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
@@ -216,8 +223,8 @@ public final class EventRepository {
   }
 
   /**
-   * Locks event {@code id}, without reading its payload, if it is pending and nobody else holds
-   * it; returns its type and attempts so far, or null if not.
+   * Locks event {@code id}, without reading its payload, if it is pending and due and nobody else
+   * holds it; returns its type and attempts so far, or null if not.
    */
   public Held holdPending(Connection c, long id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(HOLD_PENDING)) {

@@ -23,6 +23,7 @@ public final class DatabaseErrors {
   // attempt as a transient connection exception): wrong password or role (class 28), no such
   // database (3D000), no permission to connect (42501).
   private static final Set<String> PERMANENT_STATES = Set.of("3D000", "42501");
+  private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
 
   private DatabaseErrors() {}
 
@@ -48,11 +49,13 @@ public final class DatabaseErrors {
 
   /**
    * True for errors caused by the data written (class 22 data exception, class 23 integrity
-   * violation): the same event fails the same way every time.
+   * violation, and 54000 program_limit_exceeded: a value over one of the server's own limits,
+   * such as an index entry over 2.7 kB or a row too wide for a page): the same event fails the
+   * same way every time.
    */
   public static boolean isCausedByData(SQLException error) {
     String state = error.getSQLState();
-    return state != null && (state.startsWith("22") || state.startsWith("23"));
+    return state != null && (state.startsWith("22") || state.startsWith("23") || state.equals(PROGRAM_LIMIT_EXCEEDED));
   }
 
   /** The server's own words for an error, with its detail, without the driver's decoration. */

@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * event either processed with its rows, or pending with nothing written.
  *
  * <p>Whose fault a failure is decides what happens. A handler that throws charges its event an
- * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23) fail their event alone.
- * Any other database error is the system's (a missing column, a revoked privilege, a timeout):
- * the batch rolls back untouched, no attempt is charged, and the loop waits before trying again.
+ * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23, or 54000: a value over
+ * one of the server's limits) fail their event alone. Any other database error is the system's
+ * (a missing column, a revoked privilege, a timeout): the batch rolls back untouched, no attempt
+ * is charged, and the loop waits before trying again.
  */
 final class BatchProcessor {
 

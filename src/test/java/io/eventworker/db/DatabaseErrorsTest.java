@@ -43,6 +43,9 @@ class DatabaseErrorsTest {
   void dataAndIntegrityErrorsAreCausedByTheData() {
     assertTrue(DatabaseErrors.isCausedByData(new SQLException("fk", "23503")));
     assertTrue(DatabaseErrors.isCausedByData(new SQLException("overflow", "22003")));
+    assertTrue(DatabaseErrors.isCausedByData(new SQLException("index row size 6016 exceeds maximum 2704", "54000")));
+    assertFalse(DatabaseErrors.isCausedByData(new SQLException("too many columns", "54011")));
+    assertFalse(DatabaseErrors.isCausedByData(new SQLException("statement timeout", "57014")));
     assertFalse(DatabaseErrors.isCausedByData(new SQLException("perm", "42501")));
   }
 }

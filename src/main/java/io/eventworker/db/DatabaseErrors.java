@@ -24,6 +24,7 @@ public final class DatabaseErrors {
   // database (3D000), no permission to connect (42501).
   private static final Set<String> PERMANENT_STATES = Set.of("3D000", "42501");
   private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
+  private static final String QUERY_CANCELED = "57014";
 
   private DatabaseErrors() {}
 
@@ -56,6 +57,15 @@ public final class DatabaseErrors {
   public static boolean isCausedByData(SQLException error) {
     String state = error.getSQLState();
     return state != null && (state.startsWith("22") || state.startsWith("23") || state.equals(PROGRAM_LIMIT_EXCEEDED));
+  }
+
+  /**
+   * True if the server cancelled the statement: DB_STATEMENT_TIMEOUT ran out (or someone called
+   * pg_cancel_backend). Slow rows, a slow trigger, a lock held elsewhere or a busy server: the
+   * error alone does not say which.
+   */
+  public static boolean isStatementCancelled(SQLException error) {
+    return QUERY_CANCELED.equals(error.getSQLState());
   }
 
   /** The server's own words for an error, with its detail, without the driver's decoration. */

@@ -32,9 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whose fault a failure is decides what happens. A handler that throws charges its event an
  * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23, or 54000: a value over
- * one of the server's limits) fail their event alone. Any other database error is the system's
- * (a missing column, a revoked privilege, a timeout): the batch rolls back untouched, no attempt
- * is charged, and the loop waits before trying again.
+ * one of the server's limits) fail their event alone. A write that runs out of
+ * DB_STATEMENT_TIMEOUT is done again one event at a time, and an event whose write runs out of it
+ * alone is charged an attempt. Any other database error is the system's (a missing column, a
+ * revoked privilege, a claim that times out): the batch rolls back untouched, no attempt is
+ * charged, and the loop waits before trying again.
  */
 final class BatchProcessor {
 
@@ -116,7 +118,7 @@ final class BatchProcessor {
   Batch processBatch(int limit) throws SQLException {
     PayloadBudget budget = new PayloadBudget(payloadBytes);
     Map<String, ClaimCursors.Start> starts = new HashMap<>();
-    int claimed = process((c, b) -> claimRoundRobin(c, b, limit, starts), false, budget);
+    int claimed = process((c, b) -> claimRoundRobin(c, b, limit, starts), Write.AT_ONCE, budget);
     if (budget.spent()) {
       // Committed: the events this batch locked and let go are free, and other threads' claims
       // have passed over them.
@@ -149,14 +151,19 @@ final class BatchProcessor {
   }
 
   /**
-   * Claims, handles, writes and commits one batch. {@code isolating}: the batch was rejected once
-   * already, so its rows go in halves behind savepoints to find the events at fault.
+   * How a batch writes its rows: all in one statement; in halves behind savepoints, after the
+   * database rejected the batch's rows as data, to find the events at fault; or one event at a
+   * time, after the batch's write ran out of DB_STATEMENT_TIMEOUT, to find the one that is slow.
    */
-  private int process(Claim claim, boolean isolating, PayloadBudget budget) throws SQLException {
+  private enum Write { AT_ONCE, HALVING, ONE_BY_ONE }
+
+  /** Claims, handles, writes and commits one batch, writing its rows as {@code write} says. */
+  private int process(Claim claim, Write write, PayloadBudget budget) throws SQLException {
     long started = System.nanoTime();
     List<Event> events = List.of();
     Result result = null;
     SQLException rejected = null;
+    SQLException cancelled = null;
     UnrenderablePayloadException unrenderable = null;
     try (Connection c = dataSource.getConnection()) {
       try {
@@ -168,19 +175,14 @@ final class BatchProcessor {
         BatchRows rows = new BatchRows();
         List<Outcome> failures = new ArrayList<>();
         List<Event> handled = handle(events, rows, failures);
-        if (isolating) {
-          List<Event> written = new ArrayList<>(handled);
-          for (BatchRows.Rejected r : rows.insertIsolating(c, handled)) {
-            written.remove(r.event());
-            failures.add(new Outcome(r.event(), "rejected by the database: " + DatabaseErrors.describe(r.cause()), -1));
-          }
-          result = new Result(written, failures);
-          repository.complete(c, ids(written), List.of(), failures(failures));
-        } else {
+        result = switch (write) {
           // The fast path: one statement writes every row and completes the batch.
-          result = new Result(handled, failures);
-          repository.complete(c, ids(handled), rows.batches(handled), failures(failures));
-        }
+          case AT_ONCE -> new Result(handled, failures);
+          case HALVING -> writeHalving(c, rows, handled, failures);
+          case ONE_BY_ONE -> writeOneByOne(c, rows, handled, failures);
+        };
+        repository.complete(c, ids(result.processed()), write == Write.AT_ONCE ? rows.batches(handled) : List.of(),
+            failures(failures));
         c.commit();
       } catch (Throwable e) {
         rollbackQuietly(c, e);
@@ -188,23 +190,32 @@ final class BatchProcessor {
           unrenderable = u;
           // Cut short by its payloads: the events it rolled back are due.
           budget.refuse();
-        } else if (!(e instanceof SQLException sql) || events.isEmpty() || !DatabaseErrors.isCausedByData(sql)) {
+        } else if (!(e instanceof SQLException sql) || events.isEmpty()) {
           throw e;
-        } else {
+        } else if (DatabaseErrors.isCausedByData(sql)) {
           rejected = sql;
+        } else if (DatabaseErrors.isStatementCancelled(sql) && write != Write.ONE_BY_ONE) {
+          cancelled = sql;
+        } else {
+          throw e;
         }
       }
     }
     if (unrenderable != null) {
       return soloFailures.failUnrenderable(unrenderable);
     }
-    if (rejected != null) {
-      // Handled here, once this connection is back in the pool, and by id: the rejected batch's
-      // payloads are let go before the events are read again.
+    if (rejected != null || cancelled != null) {
+      // Handled here, once this connection is back in the pool, and by id: the batch's payloads
+      // are let go before the events are read again.
       List<Long> ids = ids(events);
       events = null;
-      if (!isolating) {
-        return process((c, b) -> repository.claimIds(c, ids, b), true, new PayloadBudget(payloadBytes));
+      if (cancelled != null) {
+        log.warn("writing a batch of {} events ran out of DB_STATEMENT_TIMEOUT; writing them one at a time",
+            ids.size());
+        return process((c, b) -> repository.claimIds(c, ids, b), Write.ONE_BY_ONE, new PayloadBudget(payloadBytes));
+      }
+      if (write == Write.AT_ONCE) {
+        return process((c, b) -> repository.claimIds(c, ids, b), Write.HALVING, new PayloadBudget(payloadBytes));
       }
       // Every write passed on its own, so the data error came at commit (a deferred constraint):
       // no telling which event caused it.
@@ -212,6 +223,37 @@ final class BatchProcessor {
     }
     report(result, System.nanoTime() - started);
     return result.size();
+  }
+
+  /** Writes the rows of {@code handled} in halves until the events the database rejects stand alone. */
+  private Result writeHalving(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
+      throws SQLException {
+    List<Event> written = new ArrayList<>(handled);
+    for (BatchRows.Rejected r : rows.insertIsolating(c, handled)) {
+      written.remove(r.event());
+      failures.add(rejectedAsData(r));
+    }
+    return new Result(written, failures);
+  }
+
+  /**
+   * Writes the rows of {@code handled} one event at a time; the event the server cancels is
+   * charged an attempt, and those after it stay pending for a later batch.
+   */
+  private Result writeOneByOne(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
+      throws SQLException {
+    BatchRows.OneByOne done = rows.insertOneByOne(c, handled);
+    done.rejected().forEach(r -> failures.add(rejectedAsData(r)));
+    if (done.cancelled() != null) {
+      BatchRows.Rejected slow = done.cancelled();
+      failures.add(retryOrGiveUp(slow.event(),
+          "its rows could not be written within DB_STATEMENT_TIMEOUT: " + DatabaseErrors.describe(slow.cause())));
+    }
+    return new Result(done.written(), failures);
+  }
+
+  private static Outcome rejectedAsData(BatchRows.Rejected r) {
+    return new Outcome(r.event(), "rejected by the database: " + DatabaseErrors.describe(r.cause()), -1);
   }
 
   /** Runs the handlers; returns the events that succeeded, adding the others to {@code failures}. */
@@ -254,7 +296,7 @@ final class BatchProcessor {
     log.warn("a batch of {} events was rejected at commit; processing them one by one", ids.size());
     int done = 0;
     for (long id : ids) {
-      done += process((c, b) -> repository.claimIds(c, List.of(id), b), true, new PayloadBudget(payloadBytes));
+      done += process((c, b) -> repository.claimIds(c, List.of(id), b), Write.HALVING, new PayloadBudget(payloadBytes));
     }
     return done;
   }

@@ -17,7 +17,8 @@ import java.util.TreeMap;
 
 /**
  * The rows a batch's handlers produce, held until the batch writes them: all at once, grouped by
- * table, or for a subset of the events while the batch looks for one the database rejects.
+ * table, or for a subset of the events while the batch looks for one the database rejects or
+ * cannot write in time.
  */
 final class BatchRows implements Rows {
 
@@ -75,6 +76,45 @@ final class BatchRows implements Rows {
 
   /** An event whose rows the database rejected as data, and why. */
   record Rejected(Event event, SQLException cause) {}
+
+  /**
+   * What {@link #insertOneByOne} did: the events written, those whose rows were rejected as data,
+   * and the one whose write the server cancelled, if any, after which nothing more was tried.
+   */
+  record OneByOne(List<Event> written, List<Rejected> rejected, Rejected cancelled) {}
+
+  /**
+   * Inserts the kept rows of {@code events} one event at a time, each behind a savepoint, until
+   * the server cancels one (DB_STATEMENT_TIMEOUT): after a batch's write ran out of time, this
+   * finds the event at fault for the price of one more timeout, where halving would pay one per
+   * level. The events after a cancelled one are left alone: if the server is what is slow, one
+   * event is charged for it, not the whole batch.
+   */
+  OneByOne insertOneByOne(Connection c, List<Event> events) throws SQLException {
+    List<Event> written = new ArrayList<>(events.size());
+    List<Rejected> rejected = new ArrayList<>();
+    for (Event event : events) {
+      Savepoint savepoint = c.setSavepoint();
+      try {
+        for (RowBatch batch : batches(List.of(event))) {
+          batch.insert(c);
+        }
+        c.releaseSavepoint(savepoint);
+        written.add(event);
+      } catch (SQLException e) {
+        boolean cancelled = DatabaseErrors.isStatementCancelled(e);
+        if (!cancelled && !DatabaseErrors.isCausedByData(e)) {
+          throw e;
+        }
+        c.rollback(savepoint);
+        if (cancelled) {
+          return new OneByOne(written, rejected, new Rejected(event, e));
+        }
+        rejected.add(new Rejected(event, e));
+      }
+    }
+    return new OneByOne(written, rejected, null);
+  }
 
   /**
    * Inserts the kept rows of {@code events}; where the database rejects them as data, halves the

@@ -46,6 +46,12 @@ class DatabaseErrorsTest {
     assertTrue(DatabaseErrors.isCausedByData(new SQLException("index row size 6016 exceeds maximum 2704", "54000")));
     assertFalse(DatabaseErrors.isCausedByData(new SQLException("too many columns", "54011")));
     assertFalse(DatabaseErrors.isCausedByData(new SQLException("statement timeout", "57014")));
+  }
+
+  @Test
+  void aStatementTimeoutIsACancelledStatementAndATerminatedSessionIsNot() {
+    assertTrue(DatabaseErrors.isStatementCancelled(new SQLException("canceling statement due to statement timeout", "57014")));
+    assertFalse(DatabaseErrors.isStatementCancelled(new SQLException("terminating connection", "57P01")));
     assertFalse(DatabaseErrors.isCausedByData(new SQLException("perm", "42501")));
   }
 }

@@ -114,10 +114,14 @@ public final class ConnectionPool {
       // after the worker has moved on: statements end after DB_STATEMENT_TIMEOUT, a transaction
       // left idle (its worker gone) after DB_SOCKET_TIMEOUT, and the server probes a silent
       // client's socket instead of waiting for the operating system's two-hour keepalive.
+      // A wait for a lock held elsewhere ends sooner, at half of DB_STATEMENT_TIMEOUT, with an
+      // error of its own (55P03): the system's fault, charged to no event, where a statement
+      // cancelled by the timeout is one that is slow, which can be an event's doing.
       props.setProperty("socketTimeout", Long.toString(seconds(config.socketTimeout())));
       props.setProperty(
           "options",
           "-c statement_timeout=" + config.statementTimeout().toMillis()
+              + " -c lock_timeout=" + config.statementTimeout().toMillis() / 2
               + " -c idle_in_transaction_session_timeout=" + config.socketTimeout().toMillis()
               + " -c client_connection_check_interval=5000"
               + " -c tcp_keepalives_idle=15 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3");

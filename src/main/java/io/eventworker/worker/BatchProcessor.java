@@ -196,6 +196,9 @@ final class BatchProcessor {
           rejected = sql;
         } else if (DatabaseErrors.isStatementCancelled(sql) && write != Write.ONE_BY_ONE) {
           cancelled = sql;
+          // Cut short too: the one-by-one pass may leave events pending that the claim cursor
+          // has passed.
+          budget.refuse();
         } else {
           throw e;
         }

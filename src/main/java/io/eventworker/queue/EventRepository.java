@@ -67,14 +67,16 @@ public final class EventRepository {
 
   // Retried events go back to pending with a later run_at; the others become failed, with
   // processed_at saying when the worker gave up on them. A WITH clause of MARK_PROCESSED, on
-  // other rows of events than it updates.
+  // other rows of events than it updates. The backoff counts from this statement, not from the
+  // transaction's start (now()): a batch written one event at a time after a timeout has lasted
+  // DB_STATEMENT_TIMEOUT and more by the time it records its failures.
   private static final String RECORD_FAILURES =
       """
       UPDATE events AS e
       SET status = f.status,
           attempts = e.attempts + 1,
           last_error = f.error,
-          run_at = now() + f.delay_ms * interval '1 millisecond',
+          run_at = statement_timestamp() + f.delay_ms * interval '1 millisecond',
           processed_at = CASE WHEN f.status = 'failed' THEN CURRENT_TIMESTAMP ELSE e.processed_at END
       FROM unnest(?::int8[], ?::text[], ?::text[], ?::int8[]) AS f (id, status, error, delay_ms)
       WHERE e.id = f.id

@@ -32,11 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whose fault a failure is decides what happens. A handler that throws charges its event an
  * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23, or 54000: a value over
- * one of the server's limits) fail their event alone. A write that runs out of
- * DB_STATEMENT_TIMEOUT is done again one event at a time, and an event whose write runs out of it
- * alone is charged an attempt. Any other database error is the system's (a missing column, a
- * revoked privilege, a claim that times out): the batch rolls back untouched, no attempt is
- * charged, and the loop waits before trying again.
+ * one of the server's limits) fail their event alone. A write the server cancels is done again
+ * one event at a time, and an event whose write runs out of DB_STATEMENT_TIMEOUT alone is charged
+ * an attempt. Any other database error is the system's (a missing column, a revoked privilege, a
+ * claim that times out, a lock held elsewhere, a cancel by pg_cancel_backend): the batch rolls
+ * back untouched, no attempt is charged, and the loop waits before trying again.
  */
 final class BatchProcessor {
 
@@ -50,6 +50,7 @@ final class BatchProcessor {
   private final String[] types;
   private final int batchSize;
   private final long payloadBytes;
+  private final Duration statementTimeout;
   private final Attempts attempts;
   private final WorkerMetrics metrics;
   private final Clock clock;
@@ -64,6 +65,7 @@ final class BatchProcessor {
       Handlers handlers,
       int batchSize,
       long payloadBytes,
+      Duration statementTimeout,
       int maxAttempts,
       RetryBackoff backoff,
       WorkerMetrics metrics,
@@ -74,10 +76,12 @@ final class BatchProcessor {
     this.types = handlers.types();
     this.batchSize = batchSize;
     this.payloadBytes = payloadBytes;
+    this.statementTimeout = statementTimeout;
     this.attempts = new Attempts(maxAttempts, backoff);
     this.metrics = metrics;
     this.clock = clock;
-    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, attempts, metrics, failureLog);
+    this.soloFailures =
+        new SoloFailures(dataSource, repository, payloadBytes, statementTimeout, attempts, metrics, failureLog);
   }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */
@@ -118,12 +122,19 @@ final class BatchProcessor {
   Batch processBatch(int limit) throws SQLException {
     PayloadBudget budget = new PayloadBudget(payloadBytes);
     Map<String, ClaimCursors.Start> starts = new HashMap<>();
-    int claimed = process((c, b) -> claimRoundRobin(c, b, limit, starts), Write.AT_ONCE, budget);
+    int claimed;
+    try {
+      claimed = process((c, b) -> claimRoundRobin(c, b, limit, starts), Write.AT_ONCE, budget);
+    } catch (Throwable e) {
+      // Rolled back: the events it claimed are pending again, and behind the cursors.
+      starts.forEach(cursors::rewind);
+      throw e;
+    }
     if (budget.spent()) {
       // Committed: the events this batch locked and let go are free, and other threads' claims
       // have passed over them.
       starts.forEach(cursors::rewind);
-      return new Batch(claimed, true, claimed + 1, 0);
+      return new Batch(claimed, true, Math.min(batchSize, claimed + 1), 0);
     }
     boolean full = claimed >= limit;
     return full
@@ -213,26 +224,41 @@ final class BatchProcessor {
       List<Long> ids = ids(events);
       events = null;
       if (cancelled != null) {
-        log.warn("writing a batch of {} events ran out of DB_STATEMENT_TIMEOUT; writing them one at a time",
-            ids.size());
-        return process((c, b) -> repository.claimIds(c, ids, b), Write.ONE_BY_ONE, new PayloadBudget(payloadBytes));
+        log.warn("writing a batch of {} events was cancelled ({}); writing them one at a time",
+            ids.size(), DatabaseErrors.describe(cancelled));
+        return again(ids, Write.ONE_BY_ONE, budget);
       }
       if (write == Write.AT_ONCE) {
-        return process((c, b) -> repository.claimIds(c, ids, b), Write.HALVING, new PayloadBudget(payloadBytes));
+        return again(ids, Write.HALVING, budget);
       }
       // Every write passed on its own, so the data error came at commit (a deferred constraint):
       // no telling which event caused it.
-      return ids.size() == 1 ? soloFailures.failRefused(ids.get(0), rejected) : oneByOne(ids);
+      return ids.size() == 1 ? soloFailures.failRefused(ids.get(0), rejected) : oneByOne(ids, budget);
     }
     report(result, System.nanoTime() - started);
     return result.size();
+  }
+
+  /**
+   * Claims the events {@code ids} again, in a transaction of their own, and writes their rows as
+   * {@code write} says. A pass cut short (by its payloads, or by a timeout that left events
+   * pending) cuts the batch's {@code budget} short too: the claim cursor has passed the events it
+   * leaves.
+   */
+  private int again(List<Long> ids, Write write, PayloadBudget budget) throws SQLException {
+    PayloadBudget fresh = new PayloadBudget(payloadBytes);
+    int done = process((c, b) -> repository.claimIds(c, ids, b), write, fresh);
+    if (fresh.spent()) {
+      budget.refuse();
+    }
+    return done;
   }
 
   /** Writes the rows of {@code handled} in halves until the events the database rejects stand alone. */
   private Result writeHalving(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
       throws SQLException {
     List<Event> written = new ArrayList<>(handled);
-    for (BatchRows.Rejected r : rows.insertIsolating(c, handled)) {
+    for (BatchRows.Refused r : rows.insertIsolating(c, handled)) {
       written.remove(r.event());
       failures.add(rejectedAsData(r));
     }
@@ -240,22 +266,22 @@ final class BatchProcessor {
   }
 
   /**
-   * Writes the rows of {@code handled} one event at a time; the event the server cancels is
-   * charged an attempt, and those after it stay pending for a later batch.
+   * Writes the rows of {@code handled} one event at a time; the event whose write runs out of
+   * DB_STATEMENT_TIMEOUT is charged an attempt, and those after it stay pending for a later batch.
    */
   private Result writeOneByOne(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
       throws SQLException {
-    BatchRows.OneByOne done = rows.insertOneByOne(c, handled);
+    BatchRows.OneByOne done = rows.insertOneByOne(c, handled, statementTimeout);
     done.rejected().forEach(r -> failures.add(rejectedAsData(r)));
-    if (done.cancelled() != null) {
-      BatchRows.Rejected slow = done.cancelled();
+    if (done.timedOut() != null) {
+      BatchRows.Refused slow = done.timedOut();
       failures.add(retryOrGiveUp(slow.event(),
           "its rows could not be written within DB_STATEMENT_TIMEOUT: " + DatabaseErrors.describe(slow.cause())));
     }
     return new Result(done.written(), failures);
   }
 
-  private static Outcome rejectedAsData(BatchRows.Rejected r) {
+  private static Outcome rejectedAsData(BatchRows.Refused r) {
     return new Outcome(r.event(), "rejected by the database: " + DatabaseErrors.describe(r.cause()), -1);
   }
 
@@ -295,11 +321,11 @@ final class BatchProcessor {
   }
 
   /** After a batch failed at commit: each event in a transaction of its own. */
-  private int oneByOne(List<Long> ids) throws SQLException {
+  private int oneByOne(List<Long> ids, PayloadBudget budget) throws SQLException {
     log.warn("a batch of {} events was rejected at commit; processing them one by one", ids.size());
     int done = 0;
     for (long id : ids) {
-      done += process((c, b) -> repository.claimIds(c, List.of(id), b), Write.HALVING, new PayloadBudget(payloadBytes));
+      done += again(List.of(id), Write.HALVING, budget);
     }
     return done;
   }

@@ -8,6 +8,7 @@ import io.eventworker.handler.RowBatch;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -74,27 +75,30 @@ final class BatchRows implements Rows {
     return batches;
   }
 
-  /** An event whose rows the database rejected as data, and why. */
-  record Rejected(Event event, SQLException cause) {}
+  /** An event whose rows the database would not write (rejected as data, or not in time), and why. */
+  record Refused(Event event, SQLException cause) {}
 
   /**
    * What {@link #insertOneByOne} did: the events written, those whose rows were rejected as data,
-   * and the one whose write the server cancelled, if any, after which nothing more was tried.
+   * and the one whose write ran out of DB_STATEMENT_TIMEOUT, if any, after which nothing more was
+   * tried.
    */
-  record OneByOne(List<Event> written, List<Rejected> rejected, Rejected cancelled) {}
+  record OneByOne(List<Event> written, List<Refused> rejected, Refused timedOut) {}
 
   /**
    * Inserts the kept rows of {@code events} one event at a time, each behind a savepoint, until
-   * the server cancels one (DB_STATEMENT_TIMEOUT): after a batch's write ran out of time, this
+   * one's write runs out of {@code statementTimeout}: after a batch's write ran out of time, this
    * finds the event at fault for the price of one more timeout, where halving would pay one per
-   * level. The events after a cancelled one are left alone: if the server is what is slow, one
-   * event is charged for it, not the whole batch.
+   * level. The events after it are left alone: if the server is what is slow, one event is
+   * charged for it, not the whole batch. A write cancelled sooner (pg_cancel_backend) is nobody's
+   * event's doing: its error is thrown.
    */
-  OneByOne insertOneByOne(Connection c, List<Event> events) throws SQLException {
+  OneByOne insertOneByOne(Connection c, List<Event> events, Duration statementTimeout) throws SQLException {
     List<Event> written = new ArrayList<>(events.size());
-    List<Rejected> rejected = new ArrayList<>();
+    List<Refused> rejected = new ArrayList<>();
     for (Event event : events) {
       Savepoint savepoint = c.setSavepoint();
+      long started = System.nanoTime();
       try {
         for (RowBatch batch : batches(List.of(event))) {
           batch.insert(c);
@@ -102,15 +106,15 @@ final class BatchRows implements Rows {
         c.releaseSavepoint(savepoint);
         written.add(event);
       } catch (SQLException e) {
-        boolean cancelled = DatabaseErrors.isStatementCancelled(e);
-        if (!cancelled && !DatabaseErrors.isCausedByData(e)) {
+        boolean timedOut = DatabaseErrors.isTimedOut(e, System.nanoTime() - started, statementTimeout);
+        if (!timedOut && !DatabaseErrors.isCausedByData(e)) {
           throw e;
         }
         c.rollback(savepoint);
-        if (cancelled) {
-          return new OneByOne(written, rejected, new Rejected(event, e));
+        if (timedOut) {
+          return new OneByOne(written, rejected, new Refused(event, e));
         }
-        rejected.add(new Rejected(event, e));
+        rejected.add(new Refused(event, e));
       }
     }
     return new OneByOne(written, rejected, null);
@@ -122,13 +126,13 @@ final class BatchRows implements Rows {
    * are not written). A few subtransactions find one bad event among hundreds, rather than one
    * per event.
    */
-  List<Rejected> insertIsolating(Connection c, List<Event> events) throws SQLException {
-    List<Rejected> rejected = new ArrayList<>();
+  List<Refused> insertIsolating(Connection c, List<Event> events) throws SQLException {
+    List<Refused> rejected = new ArrayList<>();
     insertIsolating(c, events, rejected);
     return rejected;
   }
 
-  private void insertIsolating(Connection c, List<Event> events, List<Rejected> rejected) throws SQLException {
+  private void insertIsolating(Connection c, List<Event> events, List<Refused> rejected) throws SQLException {
     if (events.isEmpty()) {
       return;
     }
@@ -144,7 +148,7 @@ final class BatchRows implements Rows {
       }
       c.rollback(savepoint);
       if (events.size() == 1) {
-        rejected.add(new Rejected(events.get(0), e));
+        rejected.add(new Refused(events.get(0), e));
         return;
       }
       int half = events.size() / 2;

@@ -59,6 +59,7 @@ public final class Worker {
             handlers,
             config.batchSize(),
             payloadBytes,
+            config.statementTimeout(),
             config.maxAttempts(),
             new RetryBackoff(
                 config.retryBackoff(),

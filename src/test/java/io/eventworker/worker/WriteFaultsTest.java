@@ -3,31 +3,49 @@ package io.eventworker.worker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.zaxxer.hikari.HikariDataSource;
+import io.eventworker.db.ConnectionPool;
 import io.eventworker.handler.Handlers;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.queue.EventRepository;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.TestHandler;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One event whose row the server will not write, or not in time, must cost only that event: not
- * its whole batch, rolled back and tried again forever. Each test runs a worker over 40 events of
- * a test handler that writes the payload's {@code s} into a table of its own, event 17 the bad one.
+ * its whole batch, rolled back and tried again forever; and a write that waits on someone else, or
+ * that someone else cancels, costs no event anything. Each test runs 40 events of a test handler
+ * that writes the payload's {@code s} into a table of its own; event 17 is the bad one.
  */
 class WriteFaultsTest {
 
   private static final RowInsert ROW = RowInsert.into("target").column("s", "text").build();
+  private static final Handlers HANDLERS = Handlers.of(List.of(TestHandler.of("row", (event, rows) ->
+      rows.insert(ROW, event.data().get("s").textValue()))));
   private static final long BAD = 17;
+  // A trigger that sleeps on the rows whose s is 'slow', and on every row while slow_rows says so.
+  private static final String[] SLOW_ROWS = {
+    "CREATE TABLE target (s text CHECK (s <> 'bad'))",
+    "CREATE TABLE slow_rows (seconds float8)",
+    "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        + " IF NEW.s = 'slow' THEN PERFORM pg_sleep(5); END IF;"
+        + " PERFORM pg_sleep(seconds) FROM slow_rows; RETURN NEW; END $$",
+    "CREATE TRIGGER slow_row BEFORE INSERT ON target FOR EACH ROW EXECUTE FUNCTION slow_row()"
+  };
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
@@ -39,7 +57,8 @@ class WriteFaultsTest {
     db.execute("CREATE TABLE target (s text)", "CREATE INDEX target_s ON target (s)");
     byte[] noise = new byte[3_000];
     new Random(54_000).nextBytes(noise);
-    drain(HexFormat.of().formatHex(noise));
+    insert(Map.of(BAD, HexFormat.of().formatHex(noise)));
+    drain();
 
     assertEquals(39, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(39, db.queryLong("SELECT count(*) FROM target WHERE s LIKE 's-%'"));
@@ -50,11 +69,9 @@ class WriteFaultsTest {
 
   @Test
   void anEventWhoseWriteRunsOutOfTheStatementTimeoutIsRetriedAloneThenFailed() throws Exception {
-    db.execute("CREATE TABLE target (s text)",
-        "CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            + " IF NEW.s = 'slow' THEN PERFORM pg_sleep(5); END IF; RETURN NEW; END $$",
-        "CREATE TRIGGER slow_row BEFORE INSERT ON target FOR EACH ROW EXECUTE FUNCTION slow_row()");
-    drain("slow", "DB_STATEMENT_TIMEOUT", "1s", "MAX_ATTEMPTS", "2", "RETRY_BACKOFF", "100ms");
+    db.execute(SLOW_ROWS);
+    insert(Map.of(BAD, "slow"));
+    drain("DB_STATEMENT_TIMEOUT", "1s", "MAX_ATTEMPTS", "2", "RETRY_BACKOFF", "100ms");
 
     assertEquals(39, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(39, db.queryLong("SELECT count(*) FROM target WHERE s LIKE 's-%'"));
@@ -69,6 +86,7 @@ class WriteFaultsTest {
     // The table locked by another session for 3 s: the write waits, gives up at lock_timeout
     // (half of DB_STATEMENT_TIMEOUT) as the system's fault, and succeeds once the lock is gone.
     db.execute("CREATE TABLE target (s text)");
+    insert(Map.of());
     try (Connection holder = db.connect()) {
       holder.setAutoCommit(false);
       try (Statement s = holder.createStatement()) {
@@ -82,7 +100,7 @@ class WriteFaultsTest {
           throw new IllegalStateException(e);
         }
       });
-      drain("s-" + BAD, "DB_STATEMENT_TIMEOUT", "2s", "DB_RETRY_BACKOFF_MAX", "1s");
+      drain("DB_STATEMENT_TIMEOUT", "2s", "DB_RETRY_BACKOFF_MAX", "1s");
       release.join();
     }
 
@@ -90,21 +108,119 @@ class WriteFaultsTest {
     assertEquals(40, db.queryLong("SELECT count(*) FROM target"));
   }
 
-  /** Inserts the 40 events, event 17 carrying {@code bad}, and runs a worker until none is pending. */
-  private void drain(String bad, String... settings) throws Exception {
+  @Test
+  void aWriteCancelledByPgCancelBackendChargesNoEvent() throws Exception {
+    // Event 17's row takes 5 s to write, well within DB_STATEMENT_TIMEOUT. An operator cancels the
+    // worker's write twice: the batch's, which sends it one event at a time, then event 17's own.
+    // Only the time a statement ran tells such a cancel from a timeout (the SQLSTATE is the same).
+    db.execute(SLOW_ROWS);
+    insert(Map.of(BAD, "slow"));
+    CompletableFuture<Integer> cancels = CompletableFuture.supplyAsync(() -> cancelSleepingWrites(2));
+    drain("DB_STATEMENT_TIMEOUT", "10s", "MAX_ATTEMPTS", "1", "DB_RETRY_BACKOFF_MAX", "1s");
+
+    assertEquals(2, cancels.get(30, TimeUnit.SECONDS));
+    assertEquals(40, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(40, db.queryLong("SELECT count(*) FROM target"));
+  }
+
+  @Test
+  void eventsEachQuickButTooSlowTogetherAreWrittenOneByOneWithinTheBatchSize() throws Exception {
+    // 60 ms a row: 20 rows take longer than the 1 s timeout together, and 60 ms each alone.
+    db.execute(SLOW_ROWS);
+    db.execute("INSERT INTO slow_rows VALUES (0.06)");
+    insert(Map.of());
+    try (HikariDataSource pool = pool()) {
+      BatchProcessor processor = processor(pool, 20);
+      assertEquals(new BatchProcessor.Batch(20, true, 20, 0), processor.processBatch(20));
+    }
+    assertEquals(20, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(20, db.queryLong("SELECT count(*) FROM target"));
+  }
+
+  @Test
+  void aTimeoutWhileHalvingLeavesTheBatchCutShortSoTheEventsItLeftAreDueAtOnce() throws Exception {
+    // Event 5's row breaks a CHECK, so the batch is halved; a half holding event 17 runs out of
+    // the timeout, so it is written one event at a time, which charges 17 and leaves 18 to 40.
+    db.execute(SLOW_ROWS);
+    insert(Map.of(5L, "bad", BAD, "slow"));
+    try (HikariDataSource pool = pool()) {
+      BatchProcessor processor = processor(pool, 100);
+      // 1-4 and 6-16 written, 5 and 17 failed: cut short, more due, the cursor rewound.
+      assertEquals(new BatchProcessor.Batch(17, true, 18, 0), processor.processBatch(100));
+      assertEquals(new BatchProcessor.Batch(18, true, 36, 0), processor.processBatch(18));
+      assertEquals(5, processor.processBatch(36).claimed());
+    }
+    assertEquals(38, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = 5 AND status = 'failed'"
+        + " AND last_error LIKE 'rejected by the database: new row for relation \"target\" violates check constraint%'"));
+    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = " + BAD + " AND status = 'failed'"
+        + " AND last_error LIKE 'gave up after 1 attempts: its rows could not be written within DB_STATEMENT_TIMEOUT:%'"));
+  }
+
+  /** Inserts the 40 events; {@code special} gives the payload's {@code s} of some of them. */
+  private void insert(Map<Long, String> special) throws Exception {
     StringBuilder values = new StringBuilder();
-    for (int i = 1; i <= 40; i++) {
-      values.append(i == 1 ? "" : ",").append("('row', '{\"s\":\"").append(i == BAD ? bad : "s-" + i).append("\"}')");
+    for (long i = 1; i <= 40; i++) {
+      values.append(i == 1 ? "" : ",").append("('row', '{\"s\":\"").append(special.getOrDefault(i, "s-" + i)).append("\"}')");
     }
     db.execute("INSERT INTO events (event_type, data) VALUES " + values);
-    Handlers handlers = Handlers.of(List.of(TestHandler.of("row", (event, rows) ->
-        rows.insert(ROW, event.data().get("s").textValue()))));
+  }
+
+  /** Runs a worker of one thread with {@code settings} until no event is pending. */
+  private void drain(String... settings) throws Exception {
     String[] config = new String[settings.length + 4];
     System.arraycopy(new String[] {"WORKER_THREADS", "1", "BATCH_SIZE", "100"}, 0, config, 0, 4);
     System.arraycopy(settings, 0, config, 4, settings.length);
-    try (RunningWorker worker = RunningWorker.start(db.config(config), handlers, WorkerMetrics.NONE)) {
+    try (RunningWorker worker = RunningWorker.start(db.config(config), HANDLERS, WorkerMetrics.NONE)) {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 0);
     }
+  }
+
+  /** A pool with DB_STATEMENT_TIMEOUT=1s, for a processor driven by the test. */
+  private HikariDataSource pool() {
+    return ConnectionPool.create(db.config("WORKER_THREADS", "1", "DB_STATEMENT_TIMEOUT", "1s"), null,
+        ConnectionPool.Use.DAEMON);
+  }
+
+  /** A processor of batches of up to {@code batchSize}, with one attempt per event. */
+  private static BatchProcessor processor(HikariDataSource pool, int batchSize) {
+    return new BatchProcessor(pool, new EventRepository(), HANDLERS, batchSize, 1 << 20, Duration.ofSeconds(1), 1,
+        new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+        Clock.systemUTC());
+  }
+
+  /**
+   * Cancels, with pg_cancel_backend, the next {@code count} statements of this database found
+   * sleeping in pg_sleep, each once; returns how many it cancelled within 20 s.
+   */
+  private int cancelSleepingWrites(int count) {
+    int cancelled = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      while (cancelled < count && System.nanoTime() < deadline) {
+        long pid = 0;
+        try (var rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            + " AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()")) {
+          if (rs.next()) {
+            pid = rs.getLong(1);
+          }
+        }
+        if (pid != 0) {
+          s.execute("SELECT pg_cancel_backend(" + pid + ")");
+          cancelled++;
+          // The same backend goes on: wait until it has left that sleep.
+          while (System.nanoTime() < deadline && db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE pid = "
+              + pid + " AND wait_event = 'PgSleep'") > 0) {
+            Thread.sleep(20);
+          }
+        }
+        Thread.sleep(20);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return cancelled;
   }
 }

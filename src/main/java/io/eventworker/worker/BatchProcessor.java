@@ -6,7 +6,6 @@ import io.eventworker.handler.Handlers;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
-import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.EventRepository.Failure;
 import io.eventworker.queue.PayloadBudget;
 import io.eventworker.queue.UnrenderablePayloadException;
@@ -16,11 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,21 +36,17 @@ import org.slf4j.LoggerFactory;
 final class BatchProcessor {
 
   private static final Logger log = LoggerFactory.getLogger(BatchProcessor.class);
-  // How long an event passed over by the claim cursor (see ClaimCursors) waits at most.
-  private static final long MAX_RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final DataSource dataSource;
   private final EventRepository repository;
   private final Handlers handlers;
-  private final String[] types;
   private final int batchSize;
   private final long payloadBytes;
   private final Duration statementTimeout;
   private final Attempts attempts;
   private final WorkerMetrics metrics;
   private final Clock clock;
-  private final AtomicInteger nextType = new AtomicInteger();
-  private final ClaimCursors cursors = new ClaimCursors(MAX_RESCAN_NANOS, System::nanoTime);
+  private final BatchClaims claims;
   private final FailureLog failureLog = new FailureLog(log, System::nanoTime);
   private final SoloFailures soloFailures;
 
@@ -73,13 +64,13 @@ final class BatchProcessor {
     this.dataSource = dataSource;
     this.repository = repository;
     this.handlers = handlers;
-    this.types = handlers.types();
     this.batchSize = batchSize;
     this.payloadBytes = payloadBytes;
     this.statementTimeout = statementTimeout;
     this.attempts = new Attempts(maxAttempts, backoff);
     this.metrics = metrics;
     this.clock = clock;
+    this.claims = new BatchClaims(repository, handlers.types(), batchSize);
     this.soloFailures =
         new SoloFailures(dataSource, repository, payloadBytes, statementTimeout, attempts, metrics, failureLog);
   }
@@ -114,51 +105,20 @@ final class BatchProcessor {
   }
 
   /**
-   * Processes one batch of up to {@code limit} events. How many a thread claims is the batch size,
-   * except after a batch that its payloads cut short: the rows such a batch locked but could not
-   * take stay locked until it commits, and the other threads pass over them; so the thread's next
-   * claims ask for little more than it took, and the limit doubles back with every full batch.
+   * Processes one batch of up to {@code limit} events; what it did says how many the thread's next
+   * batch claims (see {@link BatchClaims.Round#committed}).
    */
   Batch processBatch(int limit) throws SQLException {
     PayloadBudget budget = new PayloadBudget(payloadBytes);
-    Map<String, ClaimCursors.Start> starts = new HashMap<>();
-    int claimed;
+    BatchClaims.Round round = claims.round(limit);
+    int done;
     try {
-      claimed = process((c, b) -> claimRoundRobin(c, b, limit, starts), Write.AT_ONCE, budget);
+      done = process(round::claim, Write.AT_ONCE, budget);
     } catch (Throwable e) {
-      // Rolled back: the events it claimed are pending again, and behind the cursors.
-      starts.forEach(cursors::rewind);
+      round.rewind();
       throw e;
     }
-    if (budget.spent()) {
-      // Committed: the events this batch locked and let go are free, and other threads' claims
-      // have passed over them.
-      starts.forEach(cursors::rewind);
-      return new Batch(claimed, true, Math.min(batchSize, claimed + 1), 0);
-    }
-    boolean full = claimed >= limit;
-    return full
-        ? new Batch(claimed, true, Math.min(batchSize, limit * 2), 0)
-        : new Batch(claimed, false, limit, cursors.untilRescan(starts));
-  }
-
-  /**
-   * Fills a batch of up to {@code limit} type by type, starting with a different type each time:
-   * every handled type gets its turn, however large another type's backlog.
-   */
-  private List<Event> claimRoundRobin(
-      Connection c, PayloadBudget budget, int limit, Map<String, ClaimCursors.Start> starts) throws SQLException {
-    int first = Math.floorMod(nextType.getAndIncrement(), types.length);
-    List<Event> events = new ArrayList<>(limit);
-    for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
-      String type = types[(first + i) % types.length];
-      ClaimCursors.Start start = cursors.start(type);
-      starts.put(type, start);
-      Claimed claimed = repository.claim(c, type, limit - events.size(), start.position(), budget);
-      events.addAll(claimed.events());
-      cursors.advance(type, start, claimed.last(), claimed.lockingNanos());
-    }
-    return events;
+    return round.committed(done, budget.spent());
   }
 
   /**

@@ -1,0 +1,95 @@
+package io.eventworker.worker;
+
+import io.eventworker.handler.Event;
+import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.EventRepository.Claimed;
+import io.eventworker.queue.PayloadBudget;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What a batch claims, shared by a worker's threads: up to its limit, type by type, starting with
+ * a different type each time (every handled type gets its turn, however large another's backlog),
+ * each type from its claim cursor (see {@link ClaimCursors}); and, once the batch is done, how many
+ * the thread's next batch claims and when it should look again.
+ */
+final class BatchClaims {
+
+  // How long an event passed over by the claim cursor waits at most.
+  private static final long MAX_RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  private final EventRepository repository;
+  private final String[] types;
+  private final int batchSize;
+  private final AtomicInteger nextType = new AtomicInteger();
+  private final ClaimCursors cursors = new ClaimCursors(MAX_RESCAN_NANOS, System::nanoTime);
+
+  BatchClaims(EventRepository repository, String[] types, int batchSize) {
+    this.repository = repository;
+    this.types = types.clone();
+    this.batchSize = batchSize;
+  }
+
+  /** The claim of one batch of up to {@code limit} events. */
+  Round round(int limit) {
+    return new Round(limit);
+  }
+
+  /** One batch's claim, and what follows from how the batch ended. */
+  final class Round {
+
+    private final int limit;
+    // Where this round's claim of each type started.
+    private final Map<String, ClaimCursors.Start> starts = new HashMap<>();
+
+    private Round(int limit) {
+      this.limit = limit;
+    }
+
+    /** Claims up to the limit, as far as {@code budget} has room for their payloads. */
+    List<Event> claim(Connection c, PayloadBudget budget) throws SQLException {
+      int first = Math.floorMod(nextType.getAndIncrement(), types.length);
+      List<Event> events = new ArrayList<>(limit);
+      for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
+        String type = types[(first + i) % types.length];
+        ClaimCursors.Start start = cursors.start(type);
+        starts.put(type, start);
+        Claimed claimed = repository.claim(c, type, limit - events.size(), start.position(), budget);
+        events.addAll(claimed.events());
+        cursors.advance(type, start, claimed.last(), claimed.lockingNanos());
+      }
+      return events;
+    }
+
+    /**
+     * Brings the events this round claimed back into view: its batch rolled back, or let some of
+     * them go, and they are pending again behind the cursors.
+     */
+    void rewind() {
+      starts.forEach(cursors::rewind);
+    }
+
+    /**
+     * The batch committed, having done {@code done} events. How many the thread claims next is
+     * the batch size, except after a batch {@code cutShort} (by its payloads, or by a write that
+     * left events pending): the rows such a batch locked but did not take stay locked until it
+     * commits, and the other threads pass over them; so the next claims ask for little more than
+     * it took, and the limit doubles back with every full batch.
+     */
+    BatchProcessor.Batch committed(int done, boolean cutShort) {
+      if (cutShort) {
+        rewind();
+        return new BatchProcessor.Batch(done, true, Math.min(batchSize, done + 1), 0);
+      }
+      return done >= limit
+          ? new BatchProcessor.Batch(done, true, Math.min(batchSize, limit * 2), 0)
+          : new BatchProcessor.Batch(done, false, limit, cursors.untilRescan(starts));
+    }
+  }
+}

@@ -3,7 +3,6 @@ package io.eventworker.db;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
-import java.time.Duration;
 import java.util.Set;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -67,16 +66,6 @@ public final class DatabaseErrors {
    */
   public static boolean isStatementCancelled(SQLException error) {
     return QUERY_CANCELED.equals(error.getSQLState());
-  }
-
-  /**
-   * True if the server cancelled a statement because {@code timeout} (DB_STATEMENT_TIMEOUT) ran
-   * out: cancelled after running about that long, {@code elapsedNanos} as the caller timed it. A
-   * pg_cancel_backend (an operator, a pooler's query timeout) comes with the same SQLSTATE, and
-   * only the time tells them apart: a statement cancelled sooner is no event's doing.
-   */
-  public static boolean isTimedOut(SQLException error, long elapsedNanos, Duration timeout) {
-    return isStatementCancelled(error) && elapsedNanos >= timeout.toNanos() / 10 * 9;
   }
 
   /** The server's own words for an error, with its detail, without the driver's decoration. */

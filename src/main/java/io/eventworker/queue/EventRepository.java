@@ -67,9 +67,11 @@ public final class EventRepository {
 
   // Retried events go back to pending with a later run_at; the others become failed, with
   // processed_at saying when the worker gave up on them. A WITH clause of MARK_PROCESSED, on
-  // other rows of events than it updates. The backoff counts from this statement, not from the
-  // transaction's start (now()): a batch written one event at a time after a timeout has lasted
-  // DB_STATEMENT_TIMEOUT and more by the time it records its failures.
+  // other rows of events than it updates. The backoff counts from this statement's start, not the
+  // transaction's (now()): a batch written one event at a time after a timeout has lasted
+  // DB_STATEMENT_TIMEOUT and more when it records its failures, in a statement of their own.
+  // (Where the statement also writes the batch's rows, a write slow by seconds still shortens the
+  // backoff by as much: PostgreSQL runs the inserts after this clause.)
   private static final String RECORD_FAILURES =
       """
       UPDATE events AS e

@@ -27,11 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Whose fault a failure is decides what happens. A handler that throws charges its event an
  * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23, or 54000: a value over
- * one of the server's limits) fail their event alone. A write the server cancels is done again
- * one event at a time, and an event whose write runs out of DB_STATEMENT_TIMEOUT alone is charged
- * an attempt. Any other database error is the system's (a missing column, a revoked privilege, a
- * claim that times out, a lock held elsewhere, a cancel by pg_cancel_backend): the batch rolls
- * back untouched, no attempt is charged, and the loop waits before trying again.
+ * one of the server's limits) fail their event alone. A write the server cancels
+ * (DB_STATEMENT_TIMEOUT, or pg_cancel_backend) is done again one event at a time, and an event
+ * whose own write is cancelled is charged an attempt: whoever cancels it, an event is charged
+ * only what MAX_ATTEMPTS allows, and none waits forever. Any other database error is the
+ * system's (a missing column, a revoked privilege, a claim that times out, a lock held
+ * elsewhere): the batch rolls back untouched, no attempt is charged, and the loop waits before
+ * trying again.
  */
 final class BatchProcessor {
 
@@ -42,7 +44,6 @@ final class BatchProcessor {
   private final Handlers handlers;
   private final int batchSize;
   private final long payloadBytes;
-  private final Duration statementTimeout;
   private final Attempts attempts;
   private final WorkerMetrics metrics;
   private final Clock clock;
@@ -56,7 +57,6 @@ final class BatchProcessor {
       Handlers handlers,
       int batchSize,
       long payloadBytes,
-      Duration statementTimeout,
       int maxAttempts,
       RetryBackoff backoff,
       WorkerMetrics metrics,
@@ -66,13 +66,11 @@ final class BatchProcessor {
     this.handlers = handlers;
     this.batchSize = batchSize;
     this.payloadBytes = payloadBytes;
-    this.statementTimeout = statementTimeout;
     this.attempts = new Attempts(maxAttempts, backoff);
     this.metrics = metrics;
     this.clock = clock;
     this.claims = new BatchClaims(repository, handlers.types(), batchSize);
-    this.soloFailures =
-        new SoloFailures(dataSource, repository, payloadBytes, statementTimeout, attempts, metrics, failureLog);
+    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, attempts, metrics, failureLog);
   }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */
@@ -155,6 +153,11 @@ final class BatchProcessor {
         repository.complete(c, ids(result.processed()), write == Write.AT_ONCE ? rows.batches(handled) : List.of(),
             failures(failures));
         c.commit();
+        if (result.size() < events.size()) {
+          // The one-by-one pass stopped at a cancelled write: the events after it are pending
+          // again, and the claim cursor has passed them.
+          budget.refuse();
+        }
       } catch (Throwable e) {
         rollbackQuietly(c, e);
         if (e instanceof UnrenderablePayloadException u) {
@@ -167,9 +170,6 @@ final class BatchProcessor {
           rejected = sql;
         } else if (DatabaseErrors.isStatementCancelled(sql) && write != Write.ONE_BY_ONE) {
           cancelled = sql;
-          // Cut short too: the one-by-one pass may leave events pending that the claim cursor
-          // has passed.
-          budget.refuse();
         } else {
           throw e;
         }
@@ -201,9 +201,9 @@ final class BatchProcessor {
 
   /**
    * Claims the events {@code ids} again, in a transaction of their own, and writes their rows as
-   * {@code write} says. A pass cut short (by its payloads, or by a timeout that left events
-   * pending) cuts the batch's {@code budget} short too: the claim cursor has passed the events it
-   * leaves.
+   * {@code write} says. A pass cut short (by its payloads, or by a cancelled write that left
+   * events pending) cuts the batch's {@code budget} short too: the claim cursor has passed the
+   * events it leaves.
    */
   private int again(List<Long> ids, Write write, PayloadBudget budget) throws SQLException {
     PayloadBudget fresh = new PayloadBudget(payloadBytes);
@@ -226,17 +226,16 @@ final class BatchProcessor {
   }
 
   /**
-   * Writes the rows of {@code handled} one event at a time; the event whose write runs out of
-   * DB_STATEMENT_TIMEOUT is charged an attempt, and those after it stay pending for a later batch.
+   * Writes the rows of {@code handled} one event at a time; the event whose write the server
+   * cancels is charged an attempt, and those after it stay pending for a later batch.
    */
   private Result writeOneByOne(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
       throws SQLException {
-    BatchRows.OneByOne done = rows.insertOneByOne(c, handled, statementTimeout);
+    BatchRows.OneByOne done = rows.insertOneByOne(c, handled);
     done.rejected().forEach(r -> failures.add(rejectedAsData(r)));
-    if (done.timedOut() != null) {
-      BatchRows.Refused slow = done.timedOut();
-      failures.add(retryOrGiveUp(slow.event(),
-          "its rows could not be written within DB_STATEMENT_TIMEOUT: " + DatabaseErrors.describe(slow.cause())));
+    if (done.cancelled() != null) {
+      BatchRows.Refused slow = done.cancelled();
+      failures.add(retryOrGiveUp(slow.event(), "its rows could not be written: " + DatabaseErrors.describe(slow.cause())));
     }
     return new Result(done.written(), failures);
   }

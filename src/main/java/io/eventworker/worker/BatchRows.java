@@ -8,7 +8,6 @@ import io.eventworker.handler.RowBatch;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -75,30 +74,27 @@ final class BatchRows implements Rows {
     return batches;
   }
 
-  /** An event whose rows the database would not write (rejected as data, or not in time), and why. */
+  /** An event whose rows the database would not write (rejected as data, or cancelled), and why. */
   record Refused(Event event, SQLException cause) {}
 
   /**
    * What {@link #insertOneByOne} did: the events written, those whose rows were rejected as data,
-   * and the one whose write ran out of DB_STATEMENT_TIMEOUT, if any, after which nothing more was
-   * tried.
+   * and the one whose write the server cancelled, if any, after which nothing more was tried.
    */
-  record OneByOne(List<Event> written, List<Refused> rejected, Refused timedOut) {}
+  record OneByOne(List<Event> written, List<Refused> rejected, Refused cancelled) {}
 
   /**
    * Inserts the kept rows of {@code events} one event at a time, each behind a savepoint, until
-   * one's write runs out of {@code statementTimeout}: after a batch's write ran out of time, this
-   * finds the event at fault for the price of one more timeout, where halving would pay one per
-   * level. The events after it are left alone: if the server is what is slow, one event is
-   * charged for it, not the whole batch. A write cancelled sooner (pg_cancel_backend) is nobody's
-   * event's doing: its error is thrown.
+   * the server cancels one (DB_STATEMENT_TIMEOUT, or pg_cancel_backend): after a batch's write was
+   * cancelled, this finds the event whose own write is, for the price of one more timeout, where
+   * halving would pay one per level. The events after it are left alone: if the server is what is
+   * slow, one event is charged for it, not the whole batch.
    */
-  OneByOne insertOneByOne(Connection c, List<Event> events, Duration statementTimeout) throws SQLException {
+  OneByOne insertOneByOne(Connection c, List<Event> events) throws SQLException {
     List<Event> written = new ArrayList<>(events.size());
     List<Refused> rejected = new ArrayList<>();
     for (Event event : events) {
       Savepoint savepoint = c.setSavepoint();
-      long started = System.nanoTime();
       try {
         for (RowBatch batch : batches(List.of(event))) {
           batch.insert(c);
@@ -106,12 +102,12 @@ final class BatchRows implements Rows {
         c.releaseSavepoint(savepoint);
         written.add(event);
       } catch (SQLException e) {
-        boolean timedOut = DatabaseErrors.isTimedOut(e, System.nanoTime() - started, statementTimeout);
-        if (!timedOut && !DatabaseErrors.isCausedByData(e)) {
+        boolean cancelled = DatabaseErrors.isStatementCancelled(e);
+        if (!cancelled && !DatabaseErrors.isCausedByData(e)) {
           throw e;
         }
         c.rollback(savepoint);
-        if (timedOut) {
+        if (cancelled) {
           return new OneByOne(written, rejected, new Refused(event, e));
         }
         rejected.add(new Refused(event, e));

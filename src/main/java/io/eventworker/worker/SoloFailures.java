@@ -9,7 +9,6 @@ import io.eventworker.queue.UnrenderablePayloadException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.time.Duration;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -24,18 +23,16 @@ final class SoloFailures {
   private final DataSource dataSource;
   private final EventRepository repository;
   private final long payloadBytes;
-  private final Duration statementTimeout;
   private final Attempts attempts;
   private final WorkerMetrics metrics;
   private final FailureLog failureLog;
 
   SoloFailures(
-      DataSource dataSource, EventRepository repository, long payloadBytes, Duration statementTimeout,
-      Attempts attempts, WorkerMetrics metrics, FailureLog failureLog) {
+      DataSource dataSource, EventRepository repository, long payloadBytes, Attempts attempts,
+      WorkerMetrics metrics, FailureLog failureLog) {
     this.dataSource = dataSource;
     this.repository = repository;
     this.payloadBytes = payloadBytes;
-    this.statementTimeout = statementTimeout;
     this.attempts = attempts;
     this.metrics = metrics;
     this.failureLog = failureLog;
@@ -93,20 +90,13 @@ final class SoloFailures {
       return 0;
     }
     Savepoint beforeReading = c.setSavepoint();
-    long started = System.nanoTime();
     try {
       repository.claimIds(c, List.of(id), new PayloadBudget(payloadBytes));
       c.rollback();
       return 0;
     } catch (UnrenderablePayloadException alone) {
-      SQLException cause = (SQLException) alone.getCause();
-      if (DatabaseErrors.isStatementCancelled(cause)
-          && !DatabaseErrors.isTimedOut(cause, System.nanoTime() - started, statementTimeout)) {
-        // Cancelled before its time ran out (pg_cancel_backend): not the payload's doing.
-        throw alone;
-      }
       c.rollback(beforeReading);
-      String reason = DatabaseErrors.describe(cause);
+      String reason = DatabaseErrors.describe((SQLException) alone.getCause());
       if (alone.tooLarge()) {
         failHeld(c, id, held.type(), "payload cannot be read: as JSON text it would pass PostgreSQL's 1 GB limit (" + reason + ")");
         return 1;

@@ -59,7 +59,6 @@ public final class Worker {
             handlers,
             config.batchSize(),
             payloadBytes,
-            config.statementTimeout(),
             config.maxAttempts(),
             new RetryBackoff(
                 config.retryBackoff(),

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -54,16 +53,5 @@ class DatabaseErrorsTest {
     assertTrue(DatabaseErrors.isStatementCancelled(new SQLException("canceling statement due to statement timeout", "57014")));
     assertFalse(DatabaseErrors.isStatementCancelled(new SQLException("terminating connection", "57P01")));
     assertFalse(DatabaseErrors.isCausedByData(new SQLException("perm", "42501")));
-  }
-
-  @Test
-  void onlyACancelAfterAboutTheWholeTimeoutIsATimeout() {
-    SQLException cancelled = new SQLException("canceling statement", "57014");
-    Duration timeout = Duration.ofSeconds(10);
-    assertTrue(DatabaseErrors.isTimedOut(cancelled, Duration.ofMillis(10_004).toNanos(), timeout));
-    assertTrue(DatabaseErrors.isTimedOut(cancelled, Duration.ofSeconds(9).toNanos(), timeout));
-    // Sooner: pg_cancel_backend, or a pooler's query timeout.
-    assertFalse(DatabaseErrors.isTimedOut(cancelled, Duration.ofMillis(8_900).toNanos(), timeout));
-    assertFalse(DatabaseErrors.isTimedOut(new SQLException("lock timeout", "55P03"), timeout.toNanos(), timeout));
   }
 }

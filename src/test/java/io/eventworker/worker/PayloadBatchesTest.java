@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.handler.DataEntryHandler;
 import io.eventworker.handler.EventHandler;
@@ -88,7 +87,7 @@ class PayloadBatchesTest {
 
     try (HikariDataSource pool = ConnectionPool.create(
         db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100", "DB_STATEMENT_TIMEOUT", "1s"), null, ConnectionPool.Use.DAEMON)) {
-      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(), 100, 1000 * KB, Duration.ofSeconds(1), 2,
+      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(), 100, 1000 * KB, 2,
           new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
           Clock.systemUTC());
       int limit = processor.batchSize();
@@ -170,8 +169,7 @@ class PayloadBatchesTest {
 
   /** A processor with a payload budget of 1000 kB per batch. */
   private static BatchProcessor processor(HikariDataSource pool, Handlers handlers) {
-    return new BatchProcessor(pool, new EventRepository(), handlers, 100, 1000 * KB,
-        WorkerConfig.DEFAULT_STATEMENT_TIMEOUT, 1,
+    return new BatchProcessor(pool, new EventRepository(), handlers, 100, 1000 * KB, 1,
         new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
         Clock.systemUTC());
   }

@@ -1,22 +1,27 @@
-# syntax=docker/dockerfile:1
 # event-worker: build the jar with Maven, run it on a slim Java 17 runtime as a non-root user.
+# The base images are build arguments, so that a site without a registry can build on its own
+# copies (deploy/local/images.sh builds Debian stand-ins under these names).
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-alpine
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Dependencies first: this layer is reused while only the sources change.
 COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
 COPY database database
 COPY src src
-RUN mvn -B -q package -DskipTests
+RUN mvn -B -q package -Dmaven.test.skip=true
 
-FROM eclipse-temurin:17-jre-alpine
-# A fixed, unprivileged UID: volumes and Kubernetes securityContext can rely on it.
-RUN addgroup -S -g 10001 worker && adduser -S -D -H -u 10001 -G worker worker
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /src/target/event-worker.jar /app/event-worker.jar
-USER 10001
-ENV HTTP_PORT=8080
+# Handler jars dropped here (a volume, or a derived image's COPY) are on the classpath.
+RUN mkdir -p /app/handlers
+# A fixed, unprivileged UID and GID with no account: volumes and a Kubernetes securityContext can
+# rely on them, and no base-specific adduser is needed.
+USER 10001:10001
+ENV HTTP_PORT=8080 HOME=/tmp
 EXPOSE 8080
 # The seed's 30 s health-check interval; ready means the worker runs and its database answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
@@ -25,5 +30,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # Heap sized from the container's memory limit; exit (and be restarted) on OutOfMemoryError.
 # G1 named, not left to the JVM: under 1792 MB or 2 CPUs it would pick the Serial collector,
 # which stops every worker thread to collect; G1 is what docs/PERFORMANCE.md measures.
-ENTRYPOINT ["java", "-XX:+UseG1GC", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/event-worker.jar"]
+# The launcher itself expands the classpath's handlers/* to the jars in that folder.
+ENTRYPOINT ["java", "-XX:+UseG1GC", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", \
+  "-cp", "/app/event-worker.jar:/app/handlers/*", "io.eventworker.cli.Main"]
 CMD ["run"]

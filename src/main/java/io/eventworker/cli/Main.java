@@ -86,12 +86,16 @@ public final class Main implements Runnable {
     if (e instanceof ConfigException) {
       return "configuration error: " + e.getMessage();
     }
-    if (e instanceof SQLException sql) {
-      return "database error: " + sql.getMessage()
-          + (sql.getSQLState() == null ? "" : " [SQLSTATE " + sql.getSQLState() + "]");
-    }
     if (e instanceof InvalidInputException) {
       return e.getMessage();
+    }
+    SQLException sql = DatabaseErrors.innermostSqlError(e);
+    if (sql != null && sql.getSQLState() != null && !DatabaseErrors.isTransient(sql)) {
+      return "database error: " + DatabaseErrors.describe(sql) + DatabaseErrors.remedy(sql);
+    }
+    if (e instanceof SQLException direct) {
+      return "database error: " + direct.getMessage()
+          + (direct.getSQLState() == null ? "" : " [SQLSTATE " + direct.getSQLState() + "]");
     }
     return e.getCause() == null ? e.toString() : e.getMessage() + " (" + DatabaseErrors.rootMessage(e) + ")";
   }

@@ -78,6 +78,32 @@ public final class DatabaseErrors {
     return e.getMessage() + " [" + e.getSQLState() + "]";
   }
 
+  /**
+   * The innermost SQL error in {@code e}'s causes, or null: the server's own error, not the pool's
+   * or Flyway's wrapper around it.
+   */
+  public static SQLException innermostSqlError(Throwable e) {
+    SQLException found = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException sql) {
+        found = sql;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * What to check for an error that needs a person, or an empty string: a login refused (class
+   * 28), or no such database (3D000).
+   */
+  public static String remedy(SQLException e) {
+    String state = e.getSQLState();
+    if (state != null && state.startsWith("28")) {
+      return ": check the user and password in DATABASE_URL, or DATABASE_PASSWORD";
+    }
+    return "3D000".equals(state) ? ": check the database name in DATABASE_URL" : "";
+  }
+
   /** The message of the innermost cause: "Connection refused" rather than the pool's wrapper. */
   public static String rootMessage(Throwable e) {
     Throwable root = e;

@@ -75,6 +75,22 @@ class ComposeFileIT {
   }
 
   @Test
+  void publishesEveryPortOnLoopbackUnlessToldOtherwise() throws Exception {
+    JsonNode services = config(Map.of()).get("services");
+    int published = 0;
+    for (JsonNode service : services) {
+      for (Port port : ports(service)) {
+        assertEquals("127.0.0.1", port.hostIp(), port.toString());
+        published++;
+      }
+    }
+    assertEquals(6, published, "PostgreSQL, worker, exporter, Prometheus, Alertmanager and Grafana");
+    JsonNode open = config(Map.of("PUBLISH_ADDRESS", "0.0.0.0", "WORKER_PORT", "8080-8082")).get("services");
+    assertEquals("0.0.0.0", ports(open.get("mock-postgres")).get(0).hostIp());
+    assertEquals(new Port("0.0.0.0", "8080-8082", 8080), ports(open.get("worker")).get(0));
+  }
+
+  @Test
   void passwordsComeFromTheEnvironment() throws Exception {
     JsonNode services = config(Map.of("POSTGRES_PASSWORD", "s3cret", "APP_USER_PASSWORD", "app-s3cret")).get("services");
     assertEquals("s3cret", services.at("/mock-postgres/environment/POSTGRES_PASSWORD").asText());
@@ -94,13 +110,27 @@ class ComposeFileIT {
     return YAML.readTree(r.output());
   }
 
-  private static boolean publishes(JsonNode service, int published, int target) {
-    for (JsonNode port : service.get("ports")) {
-      if (port.path("published").asInt() == published && port.path("target").asInt() == target) {
-        return true;
+  /** One published port, as docker-compose config prints it: long form, or "IP:PUBLISHED:TARGET/tcp". */
+  private record Port(String hostIp, String published, int target) {
+    static Port of(JsonNode node) {
+      if (node.isObject()) {
+        return new Port(node.path("host_ip").asText(""), node.path("published").asText(), node.path("target").asInt());
       }
+      String[] parts = node.asText().replaceFirst("/tcp$", "").split(":");
+      return parts.length == 3
+          ? new Port(parts[0], parts[1], Integer.parseInt(parts[2]))
+          : new Port("", parts[0], Integer.parseInt(parts[1]));
     }
-    return false;
+  }
+
+  private static List<Port> ports(JsonNode service) {
+    List<Port> out = new ArrayList<>();
+    service.path("ports").forEach(n -> out.add(Port.of(n)));
+    return out;
+  }
+
+  private static boolean publishes(JsonNode service, int published, int target) {
+    return ports(service).stream().anyMatch(p -> p.published().equals(Integer.toString(published)) && p.target() == target);
   }
 
   private static List<String> texts(JsonNode array) {

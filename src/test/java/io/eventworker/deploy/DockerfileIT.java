@@ -24,13 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * No Docker engine here, so the image cannot be built; instead the Dockerfile's own commands run
- * on this machine as written: the jar its build stage copies, its ENTRYPOINT and CMD, its
- * HEALTHCHECK command.
+ * The Dockerfile's own commands, run on this machine as written: the jar its build stage copies,
+ * its ENTRYPOINT and CMD, its HEALTHCHECK command. (deploy/local/stack-test.sh runs the built
+ * image itself, where a Docker engine is at hand.)
  */
 class DockerfileIT {
 
   private static final String IMAGE_JAR = "/app/event-worker.jar";
+  private static final String IMAGE_CLASSPATH = IMAGE_JAR + ":/app/handlers/*";
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
@@ -44,9 +45,9 @@ class DockerfileIT {
     assertEquals("/src/target/event-worker.jar " + IMAGE_JAR, d.copiedJar());
     assertTrue(d.buildRun().startsWith("mvn ") && d.buildRun().contains(" package"), d.buildRun());
     assertTrue(Files.isRegularFile(WorkerProcess.JAR), "mvn package makes target/event-worker.jar");
-    assertTrue(d.entrypoint().contains(IMAGE_JAR));
+    assertTrue(d.entrypoint().contains(IMAGE_CLASSPATH), "handler jars in /app/handlers are on the classpath: " + d.entrypoint());
     assertEquals(List.of("run"), d.cmd());
-    assertTrue(d.user().matches("[1-9][0-9]*"), "runs as a fixed non-root UID, not " + d.user());
+    assertTrue(d.user().matches("[1-9][0-9]*(:[1-9][0-9]*)?"), "runs as a fixed non-root UID, not " + d.user());
     String ignore = Files.readString(Path.of(".dockerignore"));
     for (String needed : List.of("!pom.xml", "!src/", "!database/")) {
       assertTrue(ignore.contains(needed), ".dockerignore lets " + needed + " through");
@@ -91,7 +92,7 @@ class DockerfileIT {
   private static Process start(Instructions d, Map<String, String> env) throws Exception {
     List<String> command = new ArrayList<>();
     for (String arg : d.entrypoint()) {
-      command.add(arg.equals(IMAGE_JAR) ? WorkerProcess.JAR.toAbsolutePath().toString() : arg);
+      command.add(arg.equals(IMAGE_CLASSPATH) ? WorkerProcess.JAR.toAbsolutePath().toString() : arg);
     }
     command.addAll(d.cmd());
     Path log = Files.createTempFile("dockerfile-entrypoint", ".log");

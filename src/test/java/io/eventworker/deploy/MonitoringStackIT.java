@@ -98,6 +98,10 @@ class MonitoringStackIT {
       assertEquals(1767323045.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"dump\"}"));
       assertEquals(1767324845.0, awaitValue(api, "backup_last_success_timestamp_seconds{kind=\"base\"}"));
       assertTrue(awaitValue(api, "pg_settings_max_connections") >= 10);
+      // The queue as the exporter sees it, for when no worker runs; and every custom query works.
+      assertEquals(3.0, awaitValue(api, "event_queue_depth{status=\"pending\",type=\"invoice\"}"), log("exporter.log"));
+      assertTrue(awaitValue(api, "event_queue_oldest_due_age_seconds{type=\"invoice\"}") >= 0);
+      assertEquals(0.0, awaitValue(api, "pg_exporter_last_scrape_error"), log("exporter.log"));
       assertEquals(1.0, awaitValue(api, "up{job=\"alertmanager\"}"), log("alertmanager.log"));
       // Found apart from the scrape targets: wait for it as for a sample.
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(

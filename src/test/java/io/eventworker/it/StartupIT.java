@@ -1,8 +1,10 @@
 package io.eventworker.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventworker.testing.PostgresServer;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
 import java.time.Duration;
@@ -52,6 +54,26 @@ class StartupIT {
     WorkerProcess p = WorkerProcess.run("unmigrated", seeded.env());
     assertEquals(1, p.awaitExit(Duration.ofSeconds(30)));
     assertTrue(p.output().contains("the database lacks migrations") && p.output().contains("run `event-worker migrate` first"), p.output());
+  }
+
+  @Test
+  void aRefusedLoginStopsStartUpWithTheServersWordsAndWhatToCheck() throws Exception {
+    // A role that may not log in is refused with the same class of error (28) as a wrong
+    // password, which a trust-authenticated test server cannot produce.
+    PostgresServer server = PostgresServer.get();
+    String role = "no_login_" + seeded.name();
+    server.admin("CREATE ROLE " + role + " NOLOGIN PASSWORD 'hunter2-secret'");
+    try {
+      WorkerProcess p = WorkerProcess.run("refused-login",
+          Map.of("DATABASE_URL", server.url(seeded.name(), role, "hunter2-secret")));
+      assertEquals(1, p.awaitExit(Duration.ofSeconds(30)), p.output());
+      assertTrue(p.output().contains("event-worker: database error: role \"" + role + "\" is not permitted to log in [28000]"
+          + ": check the user and password in DATABASE_URL, or DATABASE_PASSWORD"), p.output());
+      assertFalse(p.output().contains("hunter2-secret"), p.output());
+      assertFalse(p.output().contains("SQL State"), "one line, not a block: " + p.output());
+    } finally {
+      server.admin("DROP ROLE " + role);
+    }
   }
 
   @Test

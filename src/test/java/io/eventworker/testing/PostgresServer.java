@@ -3,30 +3,42 @@ package io.eventworker.testing;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * The one PostgreSQL 15 server of a test run, chosen once and announced on standard output:
  *
  * <ol>
- *   <li>a Testcontainers {@code postgres:15-alpine} container, where a Docker engine answers;
- *   <li>otherwise the server in {@value #ENV} ({@code postgresql://user:pass@host:port/db}, a user
- *       allowed to create databases);
+ *   <li>the server in {@value #ENV} ({@code postgresql://user:pass@host:port/db}, a user allowed
+ *       to create databases), whenever it is set;
+ *   <li>a Testcontainers {@value #IMAGE} container, where a Docker engine answers and has the image
+ *       (or can pull it), and has Testcontainers' Ryuk image or {@code TESTCONTAINERS_RYUK_DISABLED=true}
+ *       is set;
  *   <li>otherwise the local server at 127.0.0.1:5432 as {@code postgres}.
  * </ol>
  *
- * Tests never use its databases directly: each gets its own (see {@link TestDatabase}).
+ * {@value #MODE}{@code =testcontainers} insists on the second (and fails at once, saying why, where
+ * it cannot be had); {@code =local} skips it. Tests never use its databases directly: each gets
+ * its own (see {@link TestDatabase}).
  */
 public final class PostgresServer {
 
   public static final String ENV = "EVENT_WORKER_TEST_DATABASE_URL";
+  public static final String MODE = "EVENT_WORKER_TEST_POSTGRES";
+  private static final String IMAGE = "postgres:15-alpine";
+  // The images Testcontainers 2.0 starts for itself, hard-coded in RyukContainer and
+  // DockerClientFactory: check them on upgrades.
+  private static final String RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
+  private static final String TINY_IMAGE = "alpine:3.17";
   private static final String LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
   private static PostgresServer instance;
@@ -65,28 +77,54 @@ public final class PostgresServer {
   }
 
   private static PostgresServer choose() {
-    if (dockerAvailable()) {
-      PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
-      container.start();
-      Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
-      return new PostgresServer(
-          "postgresql://" + container.getUsername() + ":" + container.getPassword() + "@"
-              + container.getHost() + ":" + container.getMappedPort(5432) + "/" + container.getDatabaseName(),
-          "Testcontainers postgres:15-alpine");
-    }
     String url = System.getenv(ENV);
     if (url != null && !url.isBlank()) {
-      return new PostgresServer(url.trim(), ENV + " (no Docker engine)");
+      return new PostgresServer(url.trim(), ENV);
     }
-    return new PostgresServer(LOCAL, "local server (no Docker engine, " + ENV + " unset)");
+    String mode = System.getenv().getOrDefault(MODE, "auto").trim();
+    if (!List.of("auto", "testcontainers", "local").contains(mode)) {
+      throw new IllegalStateException(MODE + "=" + mode + ": expected auto, testcontainers or local");
+    }
+    String unavailable = mode.equals("local") ? MODE + "=local" : whyNoContainer();
+    if (unavailable == null) {
+      return startContainer();
+    }
+    if (mode.equals("testcontainers")) {
+      throw new IllegalStateException(MODE + "=testcontainers, but " + unavailable);
+    }
+    return new PostgresServer(LOCAL, "local server (" + unavailable + ")");
   }
 
-  private static boolean dockerAvailable() {
-    try {
-      return DockerClientFactory.instance().isDockerAvailable();
-    } catch (RuntimeException | LinkageError e) {
-      return false;
+  /** Why Testcontainers cannot be used here, or null if it can. */
+  private static String whyNoContainer() {
+    DockerImages engine = DockerImages.ofEngine();
+    if (engine == null) {
+      return "no Docker engine answers";
     }
+    if (!engine.presentOrPulled(IMAGE)) {
+      return "the Docker engine has no " + IMAGE + " and cannot pull it (deploy/local/images.sh builds one)";
+    }
+    boolean ryukDisabled = Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"));
+    if (!ryukDisabled && !engine.presentOrPulled(RYUK_IMAGE)) {
+      return "the Docker engine has no " + RYUK_IMAGE + " and cannot pull it (set TESTCONTAINERS_RYUK_DISABLED=true)";
+    }
+    // Inside a container Testcontainers finds the engine's host by running its tiny image, unless told.
+    boolean hostGiven = System.getenv("TESTCONTAINERS_HOST_OVERRIDE") != null;
+    if (Files.exists(Path.of("/.dockerenv")) && !hostGiven && !engine.presentOrPulled(TINY_IMAGE)) {
+      return "these tests run inside a container and the Docker engine has no " + TINY_IMAGE
+          + " to find its host with (set TESTCONTAINERS_HOST_OVERRIDE, for example to localhost)";
+    }
+    return null;
+  }
+
+  private static PostgresServer startContainer() {
+    PostgreSQLContainer container = new PostgreSQLContainer(IMAGE);
+    container.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
+    return new PostgresServer(
+        "postgresql://" + container.getUsername() + ":" + container.getPassword() + "@"
+            + container.getHost() + ":" + container.getMappedPort(5432) + "/" + container.getDatabaseName(),
+        "Testcontainers " + IMAGE + " (" + container.getContainerName().replaceFirst("^/", "") + ")");
   }
 
   /** A {@code postgresql://} URL of database {@code name} on this server, as DATABASE_URL takes it. */

@@ -89,9 +89,11 @@ public final class Main implements Runnable {
     if (e instanceof InvalidInputException) {
       return e.getMessage();
     }
-    SQLException sql = DatabaseErrors.innermostSqlError(e);
-    if (sql != null && sql.getSQLState() != null && !DatabaseErrors.isTransient(sql)) {
-      return "database error: " + DatabaseErrors.describe(sql) + DatabaseErrors.remedy(sql);
+    // A refused login or a missing database, however the pool or Flyway wrapped it: the server's
+    // words and what to check, not the wrappers' text.
+    SQLException server = DatabaseErrors.innermostSqlError(e);
+    if (server != null && !DatabaseErrors.remedy(server).isEmpty()) {
+      return "database error: " + DatabaseErrors.describe(server) + DatabaseErrors.remedy(server);
     }
     if (e instanceof SQLException direct) {
       return "database error: " + direct.getMessage()

@@ -202,23 +202,20 @@ class WriteFaultsTest {
   private int cancelSleepingWrites(int count) {
     int cancelled = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    // Each write is a statement of its own: its query_start tells a new sleep from the one just
+    // cancelled, however soon the same backend sleeps again.
+    String lastCancelled = null;
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
       while (cancelled < count && System.nanoTime() < deadline) {
-        long pid = 0;
-        try (var rs = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        try (var rs = s.executeQuery("SELECT pid, query_start::text FROM pg_stat_activity WHERE datname = current_database()"
             + " AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()")) {
-          if (rs.next()) {
-            pid = rs.getLong(1);
-          }
-        }
-        if (pid != 0) {
-          s.execute("SELECT pg_cancel_backend(" + pid + ")");
-          cancelled++;
-          // The same backend goes on: wait until it has left that sleep.
-          while (System.nanoTime() < deadline && db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE pid = "
-              + pid + " AND wait_event = 'PgSleep'") > 0) {
-            Thread.sleep(20);
+          if (rs.next() && !rs.getString(2).equals(lastCancelled)) {
+            lastCancelled = rs.getString(2);
+            long pid = rs.getLong(1);
+            rs.close();
+            s.execute("SELECT pg_cancel_backend(" + pid + ")");
+            cancelled++;
           }
         }
         Thread.sleep(20);

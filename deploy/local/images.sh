@@ -117,7 +117,7 @@ real_version() {
   local image=$1 recipe=$2
   case $recipe in
     postgres) docker run --rm --entrypoint postgres "$image" --version ;;
-    java-build) docker run --rm "$image" sh -c 'java -version 2>&1 | head -1; mvn -B -v -Dstyle.color=never | sed -n 1p' | paste -sd ';' ;;
+    java-build) docker run --rm "$image" sh -c 'java -version 2>&1 | head -1; mvn -B -v | sed -n 1p' | sed 's/\x1b\[[0-9;]*m//g' | paste -sd ';' ;;
     java-runtime) docker run --rm "$image" sh -c 'java -version 2>&1 | head -1' ;;
     *) docker run --rm "$image" --version 2>&1 | head -1 ;;
   esac

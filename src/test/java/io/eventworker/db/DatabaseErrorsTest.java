@@ -1,6 +1,9 @@
 package io.eventworker.db;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
@@ -37,6 +40,18 @@ class DatabaseErrorsTest {
           new SQLTransientConnectionException("pool: connection is not available", "08001", new SQLException("fatal", state));
       assertFalse(DatabaseErrors.isTransient(wrapped), state);
     }
+  }
+
+  @Test
+  void theServersErrorIsFoundInsideThePoolsAndFlywaysWrappersWithWhatToCheck() {
+    SQLException server = new SQLException("password authentication failed", "28P01");
+    RuntimeException flyway = new RuntimeException("Unable to obtain connection",
+        new SQLTransientConnectionException("pool: connection is not available", "08001", server));
+    assertSame(server, DatabaseErrors.innermostSqlError(flyway));
+    assertNull(DatabaseErrors.innermostSqlError(new RuntimeException("no SQL here")));
+    assertEquals(": check the user and password in DATABASE_URL, or DATABASE_PASSWORD", DatabaseErrors.remedy(server));
+    assertEquals(": check the database name in DATABASE_URL", DatabaseErrors.remedy(new SQLException("x", "3D000")));
+    assertEquals("", DatabaseErrors.remedy(new SQLException("fk", "23503")));
   }
 
   @Test

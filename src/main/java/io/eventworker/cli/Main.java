@@ -32,7 +32,6 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       RetryCommand.class,
       PruneCommand.class,
-      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -71,7 +70,7 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "a command is required: run, migrate, enqueue, status, retry, prune or bench");
+        spec.commandLine(), "a command is required: run, migrate, enqueue, status, retry or prune");
   }
 
   /** The settings, read and validated from this process's environment; applies LOG_LEVEL. */

@@ -59,7 +59,7 @@ class StatusCommandTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : new String[] {"run", "migrate", "enqueue", "status", "retry", "prune", "bench"}) {
+    for (String command : new String[] {"run", "migrate", "enqueue", "status", "retry", "prune"}) {
       Cli.Result help = Cli.run(db.env(), command, "--help");
       assertEquals(0, help.status(), command);
       assertTrue(help.out().startsWith("Usage: event-worker " + command), help.out());

@@ -13,19 +13,22 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code event-worker bench} runs every case and reports them. A smoke run with tiny sizes: the
- * figures themselves are measured by running the command (docs/PERFORMANCE.md), not here.
+ * The benchmark runs every case and reports them. A smoke run with tiny sizes: the figures
+ * themselves are measured by running the command (docs/PERFORMANCE.md), not here. The benchmark
+ * lives outside the production jar, and the jar is checked to hold none of it.
  */
 class BenchIT {
 
   @Test
   void runsEveryCaseAndDropsItsDatabase() throws Exception {
     PostgresServer server = PostgresServer.get();
-    WorkerProcess bench = WorkerProcess.start("bench", Map.of("DATABASE_URL", server.adminUrl()),
-        "bench", "--events", "2000", "--quick", "--json");
+    WorkerProcess bench = WorkerProcess.startClass("bench", Map.of("DATABASE_URL", server.adminUrl()),
+        "io.eventworker.bench.BenchCommand", "--events", "2000", "--quick", "--json");
     assertEquals(0, bench.awaitExit(Duration.ofMinutes(5)), bench.output());
     String output = bench.output();
     JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
@@ -53,6 +56,18 @@ class BenchIT {
         ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE 'event_worker_bench_%'")) {
       rs.next();
       assertEquals(0, rs.getLong(1), "the benchmark dropped its database");
+    }
+  }
+
+  @Test
+  void theProductionJarHoldsNoBenchmarkOrTestCode() throws Exception {
+    try (JarFile jar = new JarFile(WorkerProcess.JAR.toFile())) {
+      List<String> strays = jar.stream()
+          .map(JarEntry::getName)
+          .filter(n -> n.startsWith("io/eventworker/bench/") || n.startsWith("io/eventworker/testing/"))
+          .toList();
+      assertEquals(List.of(), strays);
+      assertTrue(jar.getEntry("io/eventworker/cli/Main.class") != null, "the jar holds the worker");
     }
   }
 }

@@ -42,6 +42,18 @@ public final class WorkerProcess implements AutoCloseable {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: integration tests run after `mvn package`");
     }
+    return launch(name, env, List.of("-jar", JAR.toString()), args);
+  }
+
+  /**
+   * Starts {@code mainClass} on the tests' own class path: for programs kept out of the jar, such as
+   * the benchmark.
+   */
+  public static WorkerProcess startClass(String name, Map<String, String> env, String mainClass, String... args) {
+    return launch(name, env, List.of("-cp", System.getProperty("java.class.path"), mainClass), args);
+  }
+
+  private static WorkerProcess launch(String name, Map<String, String> env, List<String> program, String... args) {
     try {
       Path dir = Files.createDirectories(Path.of("target", "it-logs"));
       Path log = dir.resolve(name + "-" + System.nanoTime() + ".log");
@@ -49,8 +61,7 @@ public final class WorkerProcess implements AutoCloseable {
       List<String> command = new ArrayList<>();
       command.add(ProcessHandle.current().info().command().orElse("java"));
       command.add("-Xmx256m");
-      command.add("-jar");
-      command.add(JAR.toString());
+      command.addAll(program);
       command.addAll(List.of(args));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(env);

@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.eventworker.bench.HostileCorpus;
-import io.eventworker.bench.HostileCorpus.HostileEvent;
+import io.eventworker.testing.HostileCorpus;
+import io.eventworker.testing.HostileCorpus.HostileEvent;
 import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;

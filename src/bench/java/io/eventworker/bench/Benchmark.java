@@ -1,5 +1,6 @@
 package io.eventworker.bench;
 
+import io.eventworker.testing.HostileCorpus;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.queue.EventPruner;
 import java.io.IOException;

@@ -1,33 +1,58 @@
-package io.eventworker.cli;
+package io.eventworker.bench;
 
-import io.eventworker.bench.Benchmark;
+import ch.qos.logback.classic.Level;
+import io.eventworker.config.ConfigException;
 import io.eventworker.config.DatabaseUrl;
 import io.eventworker.config.WorkerConfig;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code event-worker bench}: throughput, latency and their limits on this machine. */
+/**
+ * The benchmark's entry point: throughput, latency and their limits on this machine. It lives
+ * outside the production jar and runs from the build ({@code mvn -B -q -Pbench}).
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
+    usageHelpAutoWidth = true,
+    footer = {"", "Run it with: mvn -B -q -Pbench -Dbench.args=\"--quick\""},
     description = {
-      "Measures the worker against PostgreSQL's own limit on the same server, in one run:",
-      "throughput and the SQL floor (the same work as one statement per batch), idle and",
-      "loaded latency, throughput with a deep queue, with millions of processed rows kept and",
-      "with a held REPEATABLE READ horizon, ingest rates, and the worker's memory and CPU.",
-      "Creates a database on the server of DATABASE_URL and drops it at the end (or uses",
-      "--database-url). Progress goes to standard error, the table to standard output.",
-      "See docs/PERFORMANCE.md."
+      "Measures the worker against PostgreSQL's own limit on the same server, in one run: throughput"
+          + " and the SQL floor (the same work as one statement per batch), idle and loaded latency,"
+          + " throughput with a deep queue, with millions of processed rows kept and with a held"
+          + " REPEATABLE READ horizon, ingest rates, and the worker's memory and CPU.",
+      "",
+      "Creates a database on the server of DATABASE_URL and drops it at the end (or uses"
+          + " --database-url). Progress goes to standard error, the table to standard output. See"
+          + " docs/PERFORMANCE.md."
     })
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
 
-  @ParentCommand Main main;
   @Spec CommandSpec spec;
+
+  private final Map<String, String> env;
+
+  BenchCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** Runs the benchmark with this process's environment (DATABASE_URL and the worker's settings). */
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new BenchCommand(System.getenv()));
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("bench: " + (e instanceof ConfigException ? "configuration error: " : "") + e.getMessage());
+          return e instanceof ConfigException ? 2 : 1;
+        });
+    System.exit(cli.execute(args));
+  }
 
   @Option(names = "--events", paramLabel = "N", description = "events per case (default 200000; 50000 with --quick)")
   Long events;
@@ -59,7 +84,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    WorkerConfig config = main.config();
+    WorkerConfig config = WorkerConfig.fromEnvironment(env);
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+        .setLevel(Level.toLevel(config.logLevel()));
     long n = events != null ? events : quick ? 50_000 : 200_000;
     int t = threads != null ? threads : config.workerThreads();
     int b = batchSize != null ? batchSize : config.batchSize();

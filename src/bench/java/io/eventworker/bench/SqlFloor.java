@@ -16,14 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * has threads. No round trips but one per batch, no client-side work at all.
  *
  * <p>Its events carry types of their own, which no handler claims: the floor and the workers take
- * turns in one database, the workers idle while the floor drains.
+ * turns in one database, the workers idle while the floor drains. SqlFloorTest proves that its
+ * statements write the rows the real handlers write.
  */
 final class SqlFloor {
 
   static final String DATA_ENTRY = "sql-floor:" + DataEntryHandler.TYPE;
   static final String METRIC = "sql-floor:" + MetricHandler.TYPE;
 
-  private static final String DATA_ENTRIES =
+  static final String DATA_ENTRIES =
       """
       WITH claimed AS (
         SELECT id, user_id, data FROM events
@@ -32,7 +33,8 @@ final class SqlFloor {
       ), written AS (
         INSERT INTO data_entries (user_id, key, value, type, metadata)
         SELECT user_id, data->>'key',
-               CASE jsonb_typeof(data->'value') WHEN 'string' THEN data->>'value' ELSE (data->'value')::text END,
+               CASE jsonb_typeof(data->'value') WHEN 'string' THEN data->>'value' WHEN 'null' THEN NULL
+                    ELSE (data->'value')::text END,
                data->>'type', data->'metadata'
         FROM claimed
       )
@@ -40,7 +42,7 @@ final class SqlFloor {
       FROM claimed c WHERE e.id = c.id
       """;
 
-  private static final String METRICS =
+  static final String METRICS =
       """
       WITH claimed AS (
         SELECT id, data FROM events

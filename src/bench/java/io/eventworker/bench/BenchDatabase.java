@@ -1,5 +1,6 @@
 package io.eventworker.bench;
 
+import io.eventworker.testing.HostileCorpus;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;

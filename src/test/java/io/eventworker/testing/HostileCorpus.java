@@ -1,4 +1,4 @@
-package io.eventworker.bench;
+package io.eventworker.testing;
 
 import java.util.ArrayList;
 import java.util.List;

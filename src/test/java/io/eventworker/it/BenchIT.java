@@ -13,12 +13,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code event-worker bench} runs every case and reports them. A smoke run with tiny sizes: the
  * figures themselves are measured by running the command (docs/PERFORMANCE.md), not here.
  */
+@Tag("process")
 class BenchIT {
 
   @Test

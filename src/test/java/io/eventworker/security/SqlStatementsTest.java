@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * to the driver is listed below with the reason it is safe, so that a new one fails this test
  * until someone has looked at it.
  */
+@Tag("unit")
 class SqlStatementsTest {
 
   private static final Path SOURCES = Path.of("src/main/java");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, the programs the deployment tests run when they are missing:
-# promtool and prometheus, postgres_exporter, alertmanager and amtool, docker-compose. Used by
-# .ci/run and by the tests themselves, so that `mvn -B verify` works on a fresh machine.
+# The tests' one setup step (docs/TESTING.md): installs, from Debian's packages, the programs the
+# deployment tests run when they are missing: promtool and prometheus, postgres_exporter,
+# alertmanager and amtool, docker-compose. .ci/run calls it before `mvn -B verify`; the tests
+# themselves install nothing and fail at once, naming this script, where a program is missing.
 set -euo pipefail
 
 need=()

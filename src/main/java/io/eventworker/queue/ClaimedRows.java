@@ -70,6 +70,10 @@ final class ClaimedRows {
 
   /** The claim {@code locking}, a query that begins with {@link #COLUMNS}, as {@link #read} reads it. */
   static String around(String locking) {
+    // Each claim writes its columns out (no SQL constant is assembled); they must be these.
+    if (!locking.strip().startsWith(COLUMNS.strip())) {
+      throw new IllegalArgumentException("a claim must begin with " + COLUMNS.strip() + ": " + locking);
+    }
     return AROUND.formatted(locking.strip());
   }
 

@@ -28,7 +28,8 @@ public final class EventRepository {
   // for. One type at a time: the predicate and order are a range of idx_events_claim. The columns
   // are ClaimedRows's, which leave out payloads that may be large.
   private static final String CLAIM = ClaimedRows.around(
-      ClaimedRows.COLUMNS + """
+      """
+      SELECT id, event_type, user_id, data, created_at, attempts, run_at
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now()
       ORDER BY run_at, id
@@ -39,7 +40,8 @@ public final class EventRepository {
   // Past the last claim: skips the index entries of events already processed, which stay until
   // vacuum removes them (and while a long transaction holds its snapshot, vacuum cannot).
   private static final String CLAIM_AFTER = ClaimedRows.around(
-      ClaimedRows.COLUMNS + """
+      """
+      SELECT id, event_type, user_id, data, created_at, attempts, run_at
       FROM events
       WHERE status = 'pending' AND event_type = ? AND run_at <= now() AND (run_at, id) > (?, ?)
       ORDER BY run_at, id
@@ -51,7 +53,8 @@ public final class EventRepository {
   // still due: between the rollback and this claim, another worker may have claimed one and put
   // it back to wait out a retry's backoff, which this claim must not cut short.
   private static final String CLAIM_IDS = ClaimedRows.around(
-      ClaimedRows.COLUMNS + """
+      """
+      SELECT id, event_type, user_id, data, created_at, attempts, run_at
       FROM events
       WHERE id = ANY (?) AND status = 'pending' AND run_at <= now()
       ORDER BY run_at, id

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The SQL floor is only a fair limit if it does the worker's work: the same payloads, drained once
  * by the floor's statements and once by the real handlers, leave the same rows.
  */
+@Tag("database")
 class SqlFloorTest {
 
   private static final List<String> DATA_ENTRIES = List.of(

@@ -1,8 +1,9 @@
 package io.eventworker.chaos;
 
 /**
- * The text of docs/RELIABILITY.md around the run's tables ({date}, {runtime}, {machine}, {table},
- * {recovery} are filled in by {@link ChaosReport}).
+ * The text of the chaos report (target/chaos/RELIABILITY.md, kept as docs/RELIABILITY.md) around
+ * the run's tables ({date}, {runtime}, {machine}, {table}, {recovery} are filled in by {@link
+ * ChaosReport}).
  */
 final class ChaosDoc {
   private ChaosDoc() {}
@@ -17,12 +18,14 @@ final class ChaosDoc {
       while they work: worker processes killed with SIGKILL, the server restarted or left down,
       sessions terminated, the network path between worker and database silenced or reset, steady
       producer traffic, SIGTERM under load. Every scenario ends with the exactly-once invariant
-      checked event by event, and the suite fails if any event is lost or duplicated. The suite
-      rewrites this file at the end of every complete run.
+      checked event by event, and the suite fails if any event is lost or duplicated. Every complete
+      run writes its report to `target/chaos/RELIABILITY.md`; `docs/RELIABILITY.md` is the report of
+      a run chosen to be kept, and changes only when asked for with `-Dchaos.updateDoc=true`.
 
       ```sh
-      mvn -B verify -Pchaos    # only the chaos suite: unit tests skipped, Failsafe limited to io.eventworker.chaos
-      mvn -B verify            # everything, the chaos suite included
+      mvn -B verify -Pchaos                         # only the chaos suite: unit tests skipped, Failsafe limited to io.eventworker.chaos
+      mvn -B verify                                 # everything, the chaos suite included
+      mvn -B verify -Pchaos -Dchaos.updateDoc=true  # a chaos run that also rewrites docs/RELIABILITY.md
       ```
 
       It needs the PostgreSQL 15 server programs (`/usr/lib/postgresql/15/bin`, or `PG_BIN`), no

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The suite's results: one row per scenario, the recovery times measured, and docs/RELIABILITY.md. */
+/** The suite's results: one row per scenario, the recovery times measured, and the report file. */
 final class ChaosReport {
 
   /** One scenario's outcome. {@code recovery} and {@code notes} are free text ("-" when none). */
@@ -139,7 +139,7 @@ final class ChaosReport {
     return String.format(Locale.ROOT, "%d min %02d s", d.toMinutes(), d.toSecondsPart());
   }
 
-  /** Writes docs/RELIABILITY.md: the run's tables and what each scenario and timeout means. */
+  /** Writes the report (see ChaosDoc): the run's tables and what each scenario and timeout means. */
   synchronized void write(Path file) throws IOException {
     String doc = ChaosDoc.TEXT
         .replace("{date}", startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))

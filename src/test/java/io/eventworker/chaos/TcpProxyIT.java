@@ -15,10 +15,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The chaos suite's {@link TcpProxy} does what scenario 4 relies on, against an echo server. */
+@Tag("chaos")
 @Timeout(60)
 class TcpProxyIT {
 

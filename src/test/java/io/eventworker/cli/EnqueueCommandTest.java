@@ -9,10 +9,12 @@ import io.eventworker.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("database")
 class EnqueueCommandTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

@@ -13,10 +13,12 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The operator commands for failed and old events. */
+@Tag("database")
 class RetryAndPruneTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

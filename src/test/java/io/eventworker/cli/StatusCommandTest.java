@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.eventworker.handler.Json;
 import io.eventworker.testing.Cli;
 import io.eventworker.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@Tag("database")
 class StatusCommandTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

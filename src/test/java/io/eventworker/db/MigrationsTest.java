@@ -15,10 +15,12 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code migrate} on an empty database and on one made by init.sql, each run twice. */
+@Tag("database")
 class MigrationsTest {
 
   @RegisterExtension final TestDatabase empty = TestDatabase.empty();

@@ -14,10 +14,12 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every DB_TIMEZONE the configuration accepts, PostgreSQL takes, and fixed offsets with the same sign. */
+@Tag("database")
 class TimeZoneNamesTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.empty();

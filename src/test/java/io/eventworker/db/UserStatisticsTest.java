@@ -13,10 +13,12 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The seed's get_user_statistics, on data_entries the worker wrote from events. */
+@Tag("database")
 class UserStatisticsTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

@@ -25,6 +25,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * deploy/prometheus/alerts.yml reaches the receiver its severity names, the inhibit rules name
  * real alerts, and a cause silences the alerts it causes, nothing else.
  */
+@Tag("deploy")
 class AlertmanagerIT {
 
   private static final Path CONFIG = Path.of("deploy/alertmanager/alertmanager.yml");

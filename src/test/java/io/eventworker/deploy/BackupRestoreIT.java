@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the same rows in all four tables; restore-table.sh puts one table back; old dumps go; the
  * success is recorded where the exporter reads it.
  */
+@Tag("deploy")
 class BackupRestoreIT {
 
   private static final List<String> TABLES = List.of("users", "data_entries", "events", "metrics");

@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** docker-compose accepts the Compose file, and it is the seed's stack. */
+@Tag("deploy")
 class ComposeFileIT {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

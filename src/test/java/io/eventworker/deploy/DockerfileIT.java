@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its ENTRYPOINT and CMD, its HEALTHCHECK command. (deploy/local/stack-test.sh runs the built
  * image itself, where a Docker engine is at hand.)
  */
+@Tag("deploy")
 class DockerfileIT {
 
   private static final String IMAGE_JAR = "/app/event-worker.jar";

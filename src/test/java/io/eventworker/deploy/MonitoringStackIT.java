@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the right value, its readiness, the last backups, and load every alert rule healthy; and it
  * finds the Alertmanager of deploy/alertmanager to send its alerts to.
  */
+@Tag("deploy")
 class MonitoringStackIT {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ones past retention and the archived WAL only they needed, and records the run; restore-pitr.sh
  * and the archive bring the database back to a moment between two commits.
  */
+@Tag("deploy")
 class PointInTimeRecoveryIT {
 
   private static final Path CONFIG = Path.of("deploy/postgres/postgresql.conf");

@@ -19,12 +19,14 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A PostgreSQL 15 started on deploy/postgres/postgresql.conf: it comes up with every setting
  * accepted, pg_stat_statements answers, WAL is archived, and every query in deploy/sql runs.
  */
+@Tag("deploy")
 class PostgresConfigIT {
 
   private static final Path CONFIG = Path.of("deploy/postgres/postgresql.conf");

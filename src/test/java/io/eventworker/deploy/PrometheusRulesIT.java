@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** promtool accepts the Prometheus config and rules, and every alert is tested both ways. */
+@Tag("deploy")
 class PrometheusRulesIT {
 
   private static final Path DIR = Path.of("deploy/prometheus");

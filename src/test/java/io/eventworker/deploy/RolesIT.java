@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * change the schema, readonly_user cannot write, and tables added by later migrations are covered.
  * Role names are unique to the test (roles belong to the whole server) and dropped after it.
  */
+@Tag("deploy")
 class RolesIT {
 
   private static final int EVENTS = 2_000;

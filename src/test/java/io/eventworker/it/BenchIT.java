@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * themselves are measured by running the command (docs/PERFORMANCE.md), not here. The benchmark
  * lives outside the production jar, and the jar is checked to hold none of it.
  */
+@Tag("process")
 class BenchIT {
 
   @Test

@@ -9,10 +9,12 @@ import io.eventworker.testing.WorkerProcess;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The worker's connections cut by pg_terminate_backend mid-run: it reconnects and finishes. */
+@Tag("process")
 class ConnectionLossIT {
 
   private static final int EVENTS = 200_000;

@@ -6,10 +6,12 @@ import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A worker killed with SIGKILL in the middle of its batches, then restarted. */
+@Tag("process")
 class CrashRecoveryIT {
 
   private static final int EVENTS = 150_000;

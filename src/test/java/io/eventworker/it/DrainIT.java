@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The acceptance run: 20,000 mixed events, 1% invalid, loaded by {@code enqueue --file} into a
  * database made by init.sql plus {@code migrate}, drained by one {@code run} within a minute.
  */
+@Tag("process")
 class DrainIT {
 
   private static final int EVENTS = 20_000;

@@ -7,10 +7,12 @@ import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** SIGTERM under full load: stop claiming, finish the batches in hand, exit 0 within 10 s. */
+@Tag("process")
 class ShutdownIT {
 
   private static final int EVENTS = 300_000;

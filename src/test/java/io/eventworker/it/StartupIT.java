@@ -9,10 +9,12 @@ import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** How {@code run} starts, or refuses to, as an operator sees it. */
+@Tag("process")
 class StartupIT {
 
   @RegisterExtension final TestDatabase seeded = TestDatabase.initSqlOnly();

@@ -11,6 +11,7 @@ import io.eventworker.handler.InvalidEventException;
 import io.eventworker.testing.TestDatabase;
 import java.sql.Connection;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * staying pending for later batches, and a payload larger than a whole budget fails with the
  * reason: a batch of megabyte documents cannot fill the worker's heap.
  */
+@Tag("database")
 class LargePayloadTest {
 
   private static final int KB = 1024;

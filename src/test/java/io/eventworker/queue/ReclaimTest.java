@@ -10,6 +10,7 @@ import io.eventworker.queue.EventRepository.Failure;
 import io.eventworker.testing.TestDatabase;
 import java.sql.Connection;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * leave it waiting, or the event runs again early and spends its attempts before their time. For
  * the same reason a backoff counts from when it is recorded, however long its transaction ran.
  */
+@Tag("database")
 class ReclaimTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

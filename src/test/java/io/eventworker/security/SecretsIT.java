@@ -12,10 +12,12 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The database password never reaches a log line or an error message, even at DEBUG. */
+@Tag("process")
 class SecretsIT {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

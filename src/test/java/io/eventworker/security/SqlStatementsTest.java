@@ -1,5 +1,6 @@
 package io.eventworker.security;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -8,8 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * to the driver is listed below with the reason it is safe, so that a new one fails this test
  * until someone has looked at it.
  */
+@Tag("unit")
 class SqlStatementsTest {
 
   // The worker's sources and the benchmark's, which runs against the same servers.
@@ -28,6 +32,13 @@ class SqlStatementsTest {
       "(prepareStatement|execute|executeQuery)\\(([A-Z][A-Z0-9_]*|\\w+ == null \\? [A-Z][A-Z0-9_]* : [A-Z][A-Z0-9_]*)\\)");
   private static final Pattern DECLARATION = Pattern.compile("^(public |private |protected |static )*[\\w<>, ]+ \\w+\\(.*\\) (throws .*)?\\{$");
   private static final Pattern LITERAL = Pattern.compile("(execute|executeQuery|executeUpdate)\\(\"[^\"+]*\"\\)");
+  // Comments, then text blocks, strings and char literals (group 1), in the order they appear.
+  private static final Pattern TOKEN = Pattern.compile(
+      "//[^\\n]*|/\\*[\\s\\S]*?\\*/|(\"\"\"[\\s\\S]*?(?<!\\\\)\"\"\"|\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)')");
+  private static final Pattern SQL_WORD = Pattern.compile("\\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|WITH|CREATE|DROP|ALTER|LISTEN|COPY)\\b");
+  private static final Pattern STRING_CONSTANT = Pattern.compile("static final String ([A-Z][A-Z0-9_]*)\\s*=([^;]*);");
+  // A + with something other than a literal's closing or opening quote on either side.
+  private static final Pattern JOINS_NON_LITERAL = Pattern.compile("[^\"\\s]\\s*\\+|\\+\\s*[^\"\\s]");
 
   /** File, a fragment of the line, and why it needs no bind parameter. */
   private static final Map<String, String> REVIEWED = Map.ofEntries(
@@ -73,17 +84,59 @@ class SqlStatementsTest {
 
   @Test
   void theSqlConstantsAreWrittenOutNotAssembled() throws IOException {
-    // A constant built with + from something other than literals could carry a value.
-    Pattern assembled = Pattern.compile("static final String [A-Z_]+ =[^;]*\"\\s*\\+\\s*[a-z]");
+    // A constant built with + from something other than literals could carry a value. The check
+    // first proves it catches the shapes it is for, so that it cannot pass by matching nothing.
+    assertEquals(List.of("CLAIM"), assembledSqlConstants("""
+        private static final String CLAIM = ClaimedRows.around(
+            ClaimedRows.COLUMNS + \"""
+            FROM events WHERE id = ?
+            \""");
+        """));
+    assertEquals(List.of("BY_NAME"), assembledSqlConstants(
+        "static final String BY_NAME = \"SELECT * FROM users WHERE name = '\" + name + \"'\";"));
+    assertEquals(List.of(), assembledSqlConstants("""
+        // a comment with a quote " and SELECT + x in it
+        private static final String JOINED = "SELECT a + b " + "FROM t WHERE c = ?";
+        private static final String LABEL = "sql-floor:" + DataEntryHandler.TYPE;
+        private static final String BLOCK = \"""
+            SELECT total + 1 FROM t; -- "quoted" + text
+            \""";
+        """));
+
     List<String> found = new ArrayList<>();
     for (Path file : javaFiles()) {
-      String text = Files.readString(file).replaceAll("\\s+", " ");
-      var m = assembled.matcher(text);
-      while (m.find()) {
-        found.add(file + ": " + m.group());
+      for (String constant : assembledSqlConstants(Files.readString(file))) {
+        found.add(file + ": " + constant);
       }
     }
-    assertTrue(found.isEmpty(), String.join("\n", found));
+    assertTrue(found.isEmpty(), "SQL constants assembled with + from something other than literals:\n"
+        + String.join("\n", found));
+  }
+
+  /**
+   * The names of the String constants in {@code source} whose literals hold SQL and whose
+   * initializer joins, with +, something that is not a literal (a variable, another constant, a
+   * call). Comments are dropped and each literal becomes a marker first, so that a + or a ; inside
+   * SQL text or a comment counts for nothing.
+   */
+  static List<String> assembledSqlConstants(String source) {
+    Matcher token = TOKEN.matcher(source);
+    StringBuilder code = new StringBuilder();
+    while (token.find()) {
+      String literal = token.group(1);
+      String marker = literal == null ? " " : SQL_WORD.matcher(literal).find() ? "\"SQL\"" : "\"\"";
+      token.appendReplacement(code, Matcher.quoteReplacement(marker));
+    }
+    token.appendTail(code);
+    List<String> names = new ArrayList<>();
+    Matcher constant = STRING_CONSTANT.matcher(code);
+    while (constant.find()) {
+      String initializer = constant.group(2);
+      if (initializer.contains("\"SQL\"") && JOINS_NON_LITERAL.matcher(initializer).find()) {
+        names.add(constant.group(1));
+      }
+    }
+    return names;
   }
 
   private static List<Path> javaFiles() throws IOException {

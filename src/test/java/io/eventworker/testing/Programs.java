@@ -1,7 +1,5 @@
 package io.eventworker.testing;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,25 +12,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The outside programs the deployment tests run (promtool, prometheus, postgres_exporter,
- * docker-compose, psql, the backup scripts). A missing one is installed by
- * deploy/local/install-tools.sh; if that cannot be done the test fails, it is never skipped.
+ * docker-compose, psql, the backup scripts). The tests install nothing: a missing program fails
+ * the test at once, naming the setup step that installs it. It is never skipped.
  */
 public final class Programs {
 
-  private static boolean installed;
+  /** The one setup step that installs the deployment tools (see docs/TESTING.md). */
+  public static final String SETUP_STEP = "bash deploy/local/install-tools.sh";
 
   private Programs() {}
 
-  /** The path of the first of {@code names} found on PATH, installing the tools once if needed. */
-  public static synchronized String require(String... names) {
+  /** The path of the first of {@code names} found on PATH; fails the test if there is none. */
+  public static String require(String... names) {
     String found = find(names);
-    if (found == null && !installed) {
-      installed = true;
-      Result r = run(Map.of(), Duration.ofMinutes(10), "bash", "deploy/local/install-tools.sh");
-      assertTrue(r.status() == 0, "deploy/local/install-tools.sh failed:\n" + r.output());
-      found = find(names);
+    if (found == null) {
+      throw new AssertionError("none of " + List.of(names) + " is on PATH: run `" + SETUP_STEP
+          + "` once before the tests (see docs/TESTING.md)");
     }
-    assertTrue(found != null, "none of " + List.of(names) + " is installed, and deploy/local/install-tools.sh did not install it");
     return found;
   }
 

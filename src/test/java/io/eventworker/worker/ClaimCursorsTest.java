@@ -8,9 +8,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** When claims start from the cursor, when from the beginning, and what rewinds and advances do. */
+@Tag("unit")
 class ClaimCursorsTest {
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);

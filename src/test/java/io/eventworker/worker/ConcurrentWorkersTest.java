@@ -12,10 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Eight workers on one queue, with a producer still inserting: nothing twice, nothing left. */
+@Tag("database")
 class ConcurrentWorkersTest {
 
   private static final int EVENTS = 10_000;

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * clear reason, none blocks the queue, SQL text is stored as text, and the valid events are
  * processed exactly once. (Their throughput beside the corpus is measured by {@code bench}.)
  */
+@Tag("database")
 class HostileInputTest {
 
   private static final int VALID = 20_000;

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * one that began first is committed after the worker's claim cursor passed its place (run_at is
  * when its transaction began). It must be found at once, not at the next periodic rescan.
  */
+@Tag("database")
 class LateCommitTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * threads' claims passed over them; a payload PostgreSQL cannot render as text fails alone, with
  * the reason, and the events around it are processed.
  */
+@Tag("database")
 class PayloadBatchesTest {
 
   private static final int KB = 1024;

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * lock costs no event anything. Each test runs 40 events of a test handler that writes the
  * payload's {@code s} into a table of its own; event 17 is the bad one.
  */
+@Tag("database")
 class WriteFaultsTest {
 
   private static final RowInsert ROW = RowInsert.into("target").column("s", "text").build();

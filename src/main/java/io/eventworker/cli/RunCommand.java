@@ -10,7 +10,7 @@ import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
-import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.QueueReports;
 import io.eventworker.worker.Worker;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -87,7 +87,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                       () -> stopRequested.getCount() == 0 ? "shutting down" : null,
                       readiness)
                   .start();
-          QueueGauges gauges = new QueueGauges(registry, dataSource, new EventRepository())) {
+          QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
         if (!awaitCurrentSchema(dataSource, config)) {
           return stopRequested.getCount() == 0 ? 0 : Main.FAILED;

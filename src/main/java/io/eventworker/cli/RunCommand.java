@@ -12,6 +12,7 @@ import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
 import io.eventworker.queue.QueueReports;
 import io.eventworker.worker.Worker;
+import io.eventworker.worker.WorkerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -65,7 +66,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     try (HikariDataSource dataSource = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON)) {
       Worker worker =
-          new Worker(
+          WorkerFactory.create(
               config,
               dataSource,
               handlers,

@@ -5,7 +5,7 @@ import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.db.Migrations;
-import io.eventworker.handler.Handlers;
+import io.eventworker.worker.Handlers;
 import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;

@@ -2,7 +2,7 @@ package io.eventworker.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.Handlers;
+import io.eventworker.worker.Handlers;
 import io.eventworker.json.Json;
 import io.eventworker.queue.EventMaintenance;
 import io.eventworker.queue.EventMaintenance.ErrorCount;

@@ -1,6 +1,5 @@
 package io.eventworker.queue;
 
-import io.eventworker.handler.Event;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -105,7 +104,7 @@ public final class EventRepository {
    * Claimed events, the position of the last one (null when none), and how long the locking query
    * took: what a claim costs to walk the queue, the reading of large payloads left out.
    */
-  public record Claimed(List<Event> events, Position last, long lockingNanos) {}
+  public record Claimed(List<ClaimedEvent> events, Position last, long lockingNanos) {}
 
   /**
    * Claims up to {@code limit} due pending events of {@code type}, oldest due first; only those
@@ -127,7 +126,7 @@ public final class EventRepository {
   }
 
   /** Claims the given events if they are still pending and due, and nobody else holds them. */
-  public List<Event> claimIds(Connection c, List<Long> ids, PayloadBudget budget) throws SQLException {
+  public List<ClaimedEvent> claimIds(Connection c, List<Long> ids, PayloadBudget budget) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM_IDS)) {
       ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
       return ClaimedRows.read(c, ps, ids.size(), budget).events();

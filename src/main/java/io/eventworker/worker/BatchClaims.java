@@ -1,6 +1,6 @@
 package io.eventworker.worker;
 
-import io.eventworker.handler.Event;
+import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.PayloadBudget;
@@ -51,9 +51,9 @@ final class BatchClaims {
     }
 
     /** Claims up to the limit, as far as {@code budget} has room for their payloads. */
-    List<Event> claim(Connection c, PayloadBudget budget) throws SQLException {
+    List<ClaimedEvent> claim(Connection c, PayloadBudget budget) throws SQLException {
       int first = Math.floorMod(nextType.getAndIncrement(), types.length);
-      List<Event> events = new ArrayList<>(limit);
+      List<ClaimedEvent> events = new ArrayList<>(limit);
       for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
         String type = types[(first + i) % types.length];
         ClaimCursors.Start start = cursors.start(type);

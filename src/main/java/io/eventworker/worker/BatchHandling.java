@@ -2,9 +2,9 @@ package io.eventworker.worker;
 
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
-import io.eventworker.handler.Handlers;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Failure;
 import java.sql.Connection;
@@ -64,7 +64,7 @@ final class BatchHandling {
   }
 
   /** Runs the handlers of {@code events}, then writes their rows and completes them as {@code write} says. */
-  Result handleAndWrite(Connection c, List<Event> events, Write write) throws SQLException {
+  Result handleAndWrite(Connection c, List<ClaimedEvent> events, Write write) throws SQLException {
     BatchRows rows = new BatchRows();
     List<Outcome> failures = new ArrayList<>();
     List<Event> handled = handle(events, rows, failures);
@@ -110,8 +110,8 @@ final class BatchHandling {
   }
 
   /** Runs the handlers; returns the events that succeeded, adding the others to {@code failures}. */
-  private List<Event> handle(List<Event> events, BatchRows rows, List<Outcome> failures) {
-    for (Event event : events) {
+  private List<Event> handle(List<ClaimedEvent> events, BatchRows rows, List<Outcome> failures) {
+    for (ClaimedEvent event : events) {
       long started = System.nanoTime();
       rows.begin();
       try {

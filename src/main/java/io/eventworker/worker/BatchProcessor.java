@@ -1,10 +1,9 @@
 package io.eventworker.worker;
 
 import io.eventworker.db.DatabaseErrors;
-import io.eventworker.handler.Event;
-import io.eventworker.handler.Handlers;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Failure;
 import io.eventworker.queue.PayloadBudget;
@@ -67,7 +66,7 @@ final class BatchProcessor {
 
   /** How a transaction claims its events. */
   private interface Claim {
-    List<Event> from(Connection c, PayloadBudget budget) throws SQLException;
+    List<ClaimedEvent> from(Connection c, PayloadBudget budget) throws SQLException;
   }
 
   /**
@@ -144,7 +143,7 @@ final class BatchProcessor {
     List<Long> ids = List.of();
     try (Connection c = dataSource.getConnection()) {
       try {
-        List<Event> events = claim.from(c, budget);
+        List<ClaimedEvent> events = claim.from(c, budget);
         ids = ids(events);
         BatchHandling.Result result =
             events.isEmpty() ? BatchHandling.Result.NONE : handling.handleAndWrite(c, events, write);
@@ -183,8 +182,8 @@ final class BatchProcessor {
     return null;
   }
 
-  private static List<Long> ids(List<Event> events) {
-    return events.stream().map(Event::id).toList();
+  private static List<Long> ids(List<ClaimedEvent> events) {
+    return events.stream().map(ClaimedEvent::id).toList();
   }
 
   static void rollbackQuietly(Connection c, Throwable cause) {

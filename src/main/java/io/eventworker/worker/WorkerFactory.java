@@ -3,7 +3,6 @@ package io.eventworker.worker;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.db.DatabaseRetry;
-import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.PayloadBudget;

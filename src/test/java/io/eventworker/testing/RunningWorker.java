@@ -3,7 +3,7 @@ package io.eventworker.testing;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.Handlers;
+import io.eventworker.worker.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.worker.Worker;
 import io.eventworker.worker.WorkerFactory;

@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.builtin.DataEntryHandler;
 import io.eventworker.handler.EventHandler;
-import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.testing.TestDatabase;

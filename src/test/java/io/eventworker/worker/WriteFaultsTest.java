@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.Handlers;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;

@@ -1,5 +1,6 @@
-package io.eventworker.handler;
+package io.eventworker.worker;
 
+import io.eventworker.handler.EventHandler;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;

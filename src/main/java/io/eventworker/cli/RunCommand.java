@@ -90,7 +90,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                   .start();
           QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
-        if (!awaitCurrentSchema(dataSource, config)) {
+        if (!awaitCurrentSchema(dataSource, config, handlers)) {
           return stopRequested.getCount() == 0 ? 0 : Main.FAILED;
         }
         gauges.start(config.queueMetricsInterval());
@@ -110,13 +110,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
    * Returns false if it is missing some (the daemon must not run on a schema it does not know) or
    * if a stop was requested meanwhile.
    */
-  private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config)
+  private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
       throws InterruptedException {
     long waitMillis = config.dbRetryBackoff().toMillis();
     boolean warned = false;
     while (stopRequested.getCount() > 0) {
       try {
-        String pending = new Migrations(dataSource).pendingDescription();
+        String pending = new Migrations(dataSource, handlers.migrationLocations()).pendingDescription();
         if (pending == null) {
           return true;
         }

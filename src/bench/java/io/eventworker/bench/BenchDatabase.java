@@ -5,9 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.Migrations;
-import io.eventworker.handler.DataEntryHandler;
-import io.eventworker.handler.MetricHandler;
-import io.eventworker.queue.EventRepository;
+import io.eventworker.handler.builtin.DataEntryHandler;
+import io.eventworker.handler.builtin.MetricHandler;
+import io.eventworker.queue.QueueReports;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -190,7 +190,7 @@ final class BenchDatabase implements AutoCloseable {
   /** Dead row versions in events, as the statistics last reported (they lag by about a second). */
   long deadTuples() throws SQLException {
     try (Connection c = connect()) {
-      return new EventRepository().tableHealth(c).deadTuples();
+      return new QueueReports().tableHealth(c).deadTuples();
     }
   }
 

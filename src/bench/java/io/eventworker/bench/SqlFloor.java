@@ -1,7 +1,7 @@
 package io.eventworker.bench;
 
-import io.eventworker.handler.DataEntryHandler;
-import io.eventworker.handler.MetricHandler;
+import io.eventworker.handler.builtin.DataEntryHandler;
+import io.eventworker.handler.builtin.MetricHandler;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.Migrations;
+import io.eventworker.worker.Handlers;
 import java.util.concurrent.Callable;
 import org.flywaydb.core.api.output.MigrateResult;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ final class MigrateCommand implements Callable<Integer> {
   public Integer call() {
     WorkerConfig config = main.config();
     try (HikariDataSource dataSource = ConnectionPool.create(config, null, ConnectionPool.Use.COMMAND)) {
-      MigrateResult result = new Migrations(dataSource).migrate();
+      MigrateResult result = new Migrations(dataSource, Handlers.discover().migrationLocations()).migrate();
       String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
       if (result.migrationsExecuted == 0) {
         spec.commandLine().getOut().printf("schema is up to date at version %s%n", version);

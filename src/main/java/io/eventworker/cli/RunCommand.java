@@ -5,13 +5,14 @@ import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.db.Migrations;
-import io.eventworker.handler.Handlers;
+import io.eventworker.worker.Handlers;
 import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
-import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.QueueReports;
 import io.eventworker.worker.Worker;
+import io.eventworker.worker.WorkerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -65,7 +66,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     try (HikariDataSource dataSource = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON)) {
       Worker worker =
-          new Worker(
+          WorkerFactory.create(
               config,
               dataSource,
               handlers,
@@ -87,9 +88,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                       () -> stopRequested.getCount() == 0 ? "shutting down" : null,
                       readiness)
                   .start();
-          QueueGauges gauges = new QueueGauges(registry, dataSource, new EventRepository())) {
+          QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
-        if (!awaitCurrentSchema(dataSource, config)) {
+        if (!awaitCurrentSchema(dataSource, config, handlers)) {
           return stopRequested.getCount() == 0 ? 0 : Main.FAILED;
         }
         gauges.start(config.queueMetricsInterval());
@@ -109,13 +110,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
    * Returns false if it is missing some (the daemon must not run on a schema it does not know) or
    * if a stop was requested meanwhile.
    */
-  private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config)
+  private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
       throws InterruptedException {
     long waitMillis = config.dbRetryBackoff().toMillis();
     boolean warned = false;
     while (stopRequested.getCount() > 0) {
       try {
-        String pending = new Migrations(dataSource).pendingDescription();
+        String pending = new Migrations(dataSource, handlers.migrationLocations()).pendingDescription();
         if (pending == null) {
           return true;
         }

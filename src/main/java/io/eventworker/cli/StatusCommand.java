@@ -2,13 +2,13 @@ package io.eventworker.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.Handlers;
-import io.eventworker.handler.Json;
+import io.eventworker.worker.Handlers;
+import io.eventworker.json.Json;
 import io.eventworker.queue.EventMaintenance;
 import io.eventworker.queue.EventMaintenance.ErrorCount;
-import io.eventworker.queue.EventRepository;
-import io.eventworker.queue.EventRepository.QueueDepth;
-import io.eventworker.queue.EventRepository.TypeStatusCount;
+import io.eventworker.queue.QueueReports;
+import io.eventworker.queue.QueueReports.QueueDepth;
+import io.eventworker.queue.QueueReports.TypeStatusCount;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -45,11 +45,11 @@ final class StatusCommand implements Callable<Integer> {
     List<TypeStatusCount> counts;
     List<QueueDepth> depth;
     List<ErrorCount> errors;
-    EventRepository repository = new EventRepository();
+    QueueReports reports = new QueueReports();
     try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       c.setReadOnly(true);
-      counts = repository.countByTypeAndStatus(c);
-      depth = repository.queueDepth(c);
+      counts = reports.countByTypeAndStatus(c);
+      depth = reports.queueDepth(c);
       errors = new EventMaintenance().topErrors(c, TOP_ERRORS);
     }
     Handlers handlers = Handlers.discover();

@@ -1,5 +1,7 @@
 package io.eventworker.handler;
 
+import java.util.List;
+
 /**
  * Turns one event type into rows. Implementations are found through {@link java.util.ServiceLoader}
  * (list the class in {@code META-INF/services/io.eventworker.handler.EventHandler}).
@@ -19,4 +21,14 @@ public interface EventHandler {
 
   /** Validates the event and adds the rows it produces. */
   void handle(Event event, Rows rows) throws InvalidEventException;
+
+  /**
+   * Where the migrations of this handler's own tables live, as Flyway locations such as {@code
+   * classpath:db/handlers/page_view}: {@code migrate} applies them after the worker's own, in a
+   * history of this handler's own (versions start at 1), and {@code run} waits for them. None by
+   * default.
+   */
+  default List<String> migrationLocations() {
+    return List.of();
+  }
 }

@@ -1,7 +1,7 @@
 package io.eventworker.metrics;
 
-import io.eventworker.queue.EventRepository;
-import io.eventworker.queue.EventRepository.QueueDepth;
+import io.eventworker.queue.QueueReports;
+import io.eventworker.queue.QueueReports.QueueDepth;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
@@ -41,7 +41,7 @@ public final class QueueGauges implements AutoCloseable {
 
   private final MeterRegistry registry;
   private final DataSource dataSource;
-  private final EventRepository repository;
+  private final QueueReports reports;
   // Micrometer holds gauges' values weakly: these maps are the strong references.
   private final Map<List<String>, GaugeValue> depth = new ConcurrentHashMap<>();
   private final Map<String, GaugeValue> oldestAge = new ConcurrentHashMap<>();
@@ -57,10 +57,10 @@ public final class QueueGauges implements AutoCloseable {
           });
   private volatile boolean failing;
 
-  public QueueGauges(MeterRegistry registry, DataSource dataSource, EventRepository repository) {
+  public QueueGauges(MeterRegistry registry, DataSource dataSource, QueueReports reports) {
     this.registry = registry;
     this.dataSource = dataSource;
-    this.repository = repository;
+    this.reports = reports;
     // Bloat coming: dead row versions pile up while a long transaction keeps vacuum away.
     Gauge.builder(TABLE_ROWS, liveRows, GaugeValue::get)
         .description("Row versions in the events table, live or dead (waiting for vacuum)")
@@ -83,11 +83,11 @@ public final class QueueGauges implements AutoCloseable {
   /** Reads the queue once and updates every gauge; failures keep the last values. */
   public void refresh() {
     List<QueueDepth> rows;
-    EventRepository.TableHealth health;
+    QueueReports.TableHealth health;
     try (Connection c = dataSource.getConnection()) {
       try {
-        rows = repository.queueDepth(c);
-        health = repository.tableHealth(c);
+        rows = reports.queueDepth(c);
+        health = reports.tableHealth(c);
       } finally {
         c.rollback();
       }

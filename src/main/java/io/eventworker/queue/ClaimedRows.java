@@ -1,6 +1,5 @@
 package io.eventworker.queue;
 
-import io.eventworker.handler.Event;
 import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.EventRepository.Position;
 import java.sql.Connection;
@@ -93,11 +92,11 @@ final class ClaimedRows {
     }
     long lockingNanos = System.nanoTime() - began;
     Map<Long, Payload> large = readLarge(c, rows, budget);
-    List<Event> events = new ArrayList<>(rows.size());
+    List<ClaimedEvent> events = new ArrayList<>(rows.size());
     Position last = null;
     for (Row row : rows) {
       Payload payload = large.get(row.id());
-      Event event = row.json() != null ? row.event(row.json()) : payload == null ? null : payload.event(row, budget);
+      ClaimedEvent event = row.json() != null ? row.event(row.json()) : payload == null ? null : payload.event(row, budget);
       if (event == null) {
         // No room left: this event and the rest stay pending, for a later batch.
         budget.refuse();
@@ -141,13 +140,13 @@ final class ClaimedRows {
   /** A payload read apart: its length as JSON text, and the text if there was room for it. */
   private record Payload(long bytes, byte[] json) {
     /** The event; unreadable if larger than any batch may hold; null if there was no room. */
-    Event event(Row row, PayloadBudget budget) {
+    ClaimedEvent event(Row row, PayloadBudget budget) {
       if (json != null) {
         budget.take(bytes);
         return row.event(json);
       }
       if (bytes > budget.limit()) {
-        return Event.unreadable(row.id(), row.type(), row.userId(), row.createdAt(), row.attempts(),
+        return ClaimedEvent.unreadable(row.id(), row.type(), row.userId(), row.createdAt(), row.attempts(),
             "payload is " + bytes + " bytes as JSON text, more than the " + budget.limit()
                 + " a worker thread can hold (a sixteenth of the heap, shared by WORKER_THREADS)");
       }
@@ -158,8 +157,8 @@ final class ClaimedRows {
   /** A claimed row, its payload null when the claim left it out as large. */
   private record Row(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts,
       OffsetDateTime runAt) {
-    Event event(byte[] payload) {
-      return new Event(id, type, userId, payload, createdAt, attempts);
+    ClaimedEvent event(byte[] payload) {
+      return new ClaimedEvent(id, type, userId, payload, createdAt, attempts);
     }
   }
 }

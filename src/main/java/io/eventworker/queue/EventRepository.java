@@ -1,7 +1,5 @@
 package io.eventworker.queue;
 
-import io.eventworker.handler.Event;
-import io.eventworker.handler.RowBatch;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -102,34 +100,6 @@ public final class EventRepository {
       RETURNING id
       """;
 
-  private static final String COUNT_BY_TYPE_AND_STATUS =
-      """
-      SELECT event_type, coalesce(status, 'null') AS status, count(*) AS events
-      FROM events
-      GROUP BY event_type, status
-      ORDER BY event_type, status
-      """;
-
-  // Two scans of partial indexes (idx_events_claim, idx_events_failed): the cost follows the
-  // pending and failed rows, however many processed ones there are.
-  private static final String QUEUE_DEPTH =
-      """
-      SELECT 'pending' AS status, event_type, count(*) AS events,
-             extract(epoch FROM LOCALTIMESTAMP - min(created_at))::float8 AS oldest_age
-      FROM events WHERE status = 'pending' GROUP BY event_type
-      UNION ALL
-      SELECT 'failed', event_type, count(*), NULL
-      FROM events WHERE status = 'failed' GROUP BY event_type
-      """;
-
-  // What decides the table's health: dead row versions waiting for vacuum, and the open
-  // transaction that keeps vacuum from removing them (migration 5).
-  private static final String TABLE_HEALTH =
-      """
-      SELECT n_live_tup, n_dead_tup, event_worker_oldest_transaction_age()
-      FROM pg_stat_user_tables WHERE relid = 'events'::regclass
-      """;
-
   /** A place in the claim order of one type. */
   public record Position(OffsetDateTime runAt, long id) {}
 
@@ -137,7 +107,7 @@ public final class EventRepository {
    * Claimed events, the position of the last one (null when none), and how long the locking query
    * took: what a claim costs to walk the queue, the reading of large payloads left out.
    */
-  public record Claimed(List<Event> events, Position last, long lockingNanos) {}
+  public record Claimed(List<ClaimedEvent> events, Position last, long lockingNanos) {}
 
   /**
    * Claims up to {@code limit} due pending events of {@code type}, oldest due first; only those
@@ -159,7 +129,7 @@ public final class EventRepository {
   }
 
   /** Claims the given events if they are still pending and due, and nobody else holds them. */
-  public List<Event> claimIds(Connection c, List<Long> ids, PayloadBudget budget) throws SQLException {
+  public List<ClaimedEvent> claimIds(Connection c, List<Long> ids, PayloadBudget budget) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM_IDS)) {
       ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
       return ClaimedRows.read(c, ps, ids.size(), budget).events();
@@ -262,40 +232,6 @@ public final class EventRepository {
     }
   }
 
-  /** Event counts by type and status, for {@code status}. */
-  public List<TypeStatusCount> countByTypeAndStatus(Connection c) throws SQLException {
-    List<TypeStatusCount> counts = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(COUNT_BY_TYPE_AND_STATUS);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        counts.add(new TypeStatusCount(rs.getString(1), rs.getString(2), rs.getLong(3)));
-      }
-    }
-    return counts;
-  }
-
-  /** Pending and failed events by type, with the age of the oldest, for the gauges and status. */
-  public List<QueueDepth> queueDepth(Connection c) throws SQLException {
-    List<QueueDepth> depth = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(QUEUE_DEPTH);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        double age = rs.getDouble(4);
-        depth.add(
-            new QueueDepth(rs.getString(1), rs.getString(2), rs.getLong(3), rs.wasNull() ? 0 : age));
-      }
-    }
-    return depth;
-  }
-
-  /** Live and dead row versions of events, and the age of the oldest open transaction. */
-  public TableHealth tableHealth(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(TABLE_HEALTH);
-        ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? new TableHealth(rs.getLong(1), rs.getLong(2), rs.getDouble(3)) : new TableHealth(0, 0, 0);
-    }
-  }
-
   /** Keeps an error storable: PostgreSQL text cannot hold NUL, and a page of text is enough. */
   public static String printable(String error) {
     String text = error == null ? "unknown error" : error.replace('\0', ' ');
@@ -304,13 +240,4 @@ public final class EventRepository {
 
   /** A failed attempt; a negative delay means no retry: the event becomes failed. */
   public record Failure(long eventId, String error, long retryDelayMillis) {}
-
-  /** One row of the {@code status} table. */
-  public record TypeStatusCount(String eventType, String status, long count) {}
-
-  /** The state of the events table that vacuum is responsible for. */
-  public record TableHealth(long liveTuples, long deadTuples, double oldestTransactionAgeSeconds) {}
-
-  /** Events of one status and type, and how long the oldest has waited. */
-  public record QueueDepth(String status, String eventType, long count, double oldestAgeSeconds) {}
 }

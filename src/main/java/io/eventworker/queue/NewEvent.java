@@ -3,7 +3,7 @@ package io.eventworker.queue;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.eventworker.handler.Json;
+import io.eventworker.json.Json;
 import java.io.IOException;
 
 /**

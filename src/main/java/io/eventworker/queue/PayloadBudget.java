@@ -50,8 +50,8 @@ public final class PayloadBudget {
     held += bytes;
   }
 
-  /** Marks the batch as cut short: it took what it could. */
-  public void refuse() {
+  /** Marks the budget spent: a payload did not fit, and the batch took what it could. */
+  void refuse() {
     spent = true;
   }
 }

@@ -1,6 +1,6 @@
 package io.eventworker.worker;
 
-import io.eventworker.handler.Event;
+import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Claimed;
 import io.eventworker.queue.PayloadBudget;
@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What a batch claims, shared by a worker's threads: up to its limit, type by type, starting with
  * a different type each time (every handled type gets its turn, however large another's backlog),
- * each type from its claim cursor (see {@link ClaimCursors}); and, once the batch is done, how many
- * the thread's next batch claims and when it should look again.
+ * each type from its claim cursor (see {@link ClaimCursors}); and, once the batch is done, whether
+ * it was full or cut short and when the thread should look again.
  */
 final class BatchClaims {
 
@@ -26,14 +26,12 @@ final class BatchClaims {
 
   private final EventRepository repository;
   private final String[] types;
-  private final int batchSize;
   private final AtomicInteger nextType = new AtomicInteger();
   private final ClaimCursors cursors = new ClaimCursors(MAX_RESCAN_NANOS, System::nanoTime);
 
-  BatchClaims(EventRepository repository, String[] types, int batchSize) {
+  BatchClaims(EventRepository repository, String[] types) {
     this.repository = repository;
     this.types = types.clone();
-    this.batchSize = batchSize;
   }
 
   /** The claim of one batch of up to {@code limit} events. */
@@ -53,9 +51,9 @@ final class BatchClaims {
     }
 
     /** Claims up to the limit, as far as {@code budget} has room for their payloads. */
-    List<Event> claim(Connection c, PayloadBudget budget) throws SQLException {
+    List<ClaimedEvent> claim(Connection c, PayloadBudget budget) throws SQLException {
       int first = Math.floorMod(nextType.getAndIncrement(), types.length);
-      List<Event> events = new ArrayList<>(limit);
+      List<ClaimedEvent> events = new ArrayList<>(limit);
       for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
         String type = types[(first + i) % types.length];
         ClaimCursors.Start start = cursors.start(type);
@@ -76,20 +74,18 @@ final class BatchClaims {
     }
 
     /**
-     * The batch committed, having done {@code done} events. How many the thread claims next is
-     * the batch size, except after a batch {@code cutShort} (by its payloads, or by a write that
-     * left events pending): the rows such a batch locked but did not take stay locked until it
-     * commits, and the other threads pass over them; so the next claims ask for little more than
-     * it took, and the limit doubles back with every full batch.
+     * The batch committed, having done {@code done} events. A batch {@code cutShort} (by its
+     * payloads, or by a write that left events pending) let go of events its claim passed: the
+     * cursors go back for them, and more are due at once (see {@link ClaimLimit}).
      */
     BatchProcessor.Batch committed(int done, boolean cutShort) {
       if (cutShort) {
         rewind();
-        return new BatchProcessor.Batch(done, true, Math.min(batchSize, done + 1), 0);
+        return new BatchProcessor.Batch(done, true, true, 0);
       }
       return done >= limit
-          ? new BatchProcessor.Batch(done, true, Math.min(batchSize, limit * 2), 0)
-          : new BatchProcessor.Batch(done, false, limit, cursors.untilRescan(starts));
+          ? new BatchProcessor.Batch(done, true, false, 0)
+          : new BatchProcessor.Batch(done, false, false, cursors.untilRescan(starts));
     }
   }
 }

@@ -4,7 +4,7 @@ import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
-import io.eventworker.handler.RowBatch;
+import io.eventworker.queue.RowBatch;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;

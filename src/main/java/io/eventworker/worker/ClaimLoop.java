@@ -25,8 +25,7 @@ final class ClaimLoop implements Runnable {
   private final WorkerMetrics metrics;
   private final AtomicBoolean outage;
   private volatile boolean inBatch;
-  // How many events this thread's next batch claims (see BatchProcessor.processBatch).
-  private int claimLimit;
+  private final ClaimLimit claimLimit;
   // The last error logged with its stack trace: a systemic error repeats every pause, and one
   // trace of it is enough.
   private String lastError;
@@ -37,6 +36,7 @@ final class ClaimLoop implements Runnable {
    */
   ClaimLoop(
       BatchProcessor processor,
+      ClaimLimit claimLimit,
       Retry retry,
       Wakeup wakeup,
       Duration pollInterval,
@@ -44,7 +44,7 @@ final class ClaimLoop implements Runnable {
       WorkerMetrics metrics,
       AtomicBoolean outage) {
     this.processor = processor;
-    this.claimLimit = processor.batchSize();
+    this.claimLimit = claimLimit;
     this.retry = retry;
     this.wakeup = wakeup;
     this.pollInterval = pollInterval;
@@ -64,7 +64,7 @@ final class ClaimLoop implements Runnable {
       while (!wakeup.isStopped()) {
         try {
           BatchProcessor.Batch batch = retry.executeCallable(this::batch);
-          claimLimit = batch.nextLimit();
+          claimLimit.after(batch);
           if (outage.compareAndSet(true, false)) {
             log.info("database reachable again, processing resumed");
           }
@@ -97,11 +97,11 @@ final class ClaimLoop implements Runnable {
 
   private BatchProcessor.Batch batch() throws Exception {
     if (wakeup.isStopped()) {
-      return new BatchProcessor.Batch(0, false, claimLimit, 0);
+      return new BatchProcessor.Batch(0, false, false, 0);
     }
     inBatch = true;
     try {
-      return processor.processBatch(claimLimit);
+      return processor.processBatch(claimLimit.current());
     } finally {
       inBatch = false;
     }

@@ -2,7 +2,6 @@ package io.eventworker.worker;
 
 import io.eventworker.config.Settings;
 import io.eventworker.config.WorkerConfig;
-import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventMaintenance;
 import io.eventworker.queue.EventPruner;

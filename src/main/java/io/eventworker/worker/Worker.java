@@ -1,90 +1,46 @@
 package io.eventworker.worker;
 
-import io.eventworker.config.WorkerConfig;
-import io.eventworker.db.ConnectionFactory;
-import io.eventworker.db.DatabaseRetry;
-import io.eventworker.handler.Handlers;
-import io.eventworker.metrics.WorkerMetrics;
-import io.eventworker.queue.EventRepository;
-import io.eventworker.queue.PayloadBudget;
-import io.github.resilience4j.retry.Retry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The processing side of the daemon: {@code WORKER_THREADS} claim loops and one insert listener,
- * started together and drained together.
+ * started together and drained together. {@link WorkerFactory} builds it.
  */
 public final class Worker {
 
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
-  // Transient database errors: retried this many times inside one loop turn before the loop
-  // itself pauses and starts over, so an outage of any length is waited out.
-  private static final int DB_RETRY_ATTEMPTS = 8;
 
-  private final WorkerConfig config;
-  private final Handlers handlers;
+  private final String[] types;
+  private final int batchSize;
+  // The bytes of payloads each thread's batch may hold (see PayloadBudget).
+  private final long payloadBytes;
   private final Wakeup wakeup;
   private final InsertListener listener;
   private final Housekeeping housekeeping;
-  private final List<ClaimLoop> loops = new ArrayList<>();
+  private final List<ClaimLoop> loops;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running;
-  // The bytes of payloads each thread's batch may hold (see PayloadBudget).
-  private final long payloadBytes;
 
-  public Worker(
-      WorkerConfig config,
-      DataSource dataSource,
-      Handlers handlers,
-      WorkerMetrics metrics,
-      ConnectionFactory listenerConnections) {
-    this.config = config;
-    this.handlers = handlers;
-    this.wakeup = new Wakeup(config.workerThreads());
-    metrics.handles(handlers.types());
-    this.payloadBytes = PayloadBudget.perThread(Runtime.getRuntime().maxMemory(), config.workerThreads());
-    BatchProcessor processor =
-        new BatchProcessor(
-            dataSource,
-            new EventRepository(),
-            handlers,
-            config.batchSize(),
-            payloadBytes,
-            config.maxAttempts(),
-            new RetryBackoff(
-                config.retryBackoff(),
-                config.retryBackoffMax(),
-                () -> ThreadLocalRandom.current().nextDouble()),
-            metrics,
-            Clock.systemUTC());
-    AtomicBoolean outage = new AtomicBoolean();
-    for (int i = 0; i < config.workerThreads(); i++) {
-      Retry retry =
-          DatabaseRetry.transientErrors(
-              "worker-" + (i + 1), config.dbRetryBackoff(), config.dbRetryBackoffMax(), DB_RETRY_ATTEMPTS);
-      retry.getEventPublisher().onRetry(e -> metrics.databaseRetried());
-      loops.add(
-          new ClaimLoop(
-              processor,
-              retry,
-              wakeup,
-              config.pollInterval(),
-              config.dbRetryBackoffMax(),
-              metrics,
-              outage));
-    }
-    this.listener =
-        new InsertListener(listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
-    this.housekeeping = new Housekeeping(config, dataSource, handlers, metrics);
+  Worker(
+      String[] types,
+      int batchSize,
+      long payloadBytes,
+      Wakeup wakeup,
+      List<ClaimLoop> loops,
+      InsertListener listener,
+      Housekeeping housekeeping) {
+    this.types = types.clone();
+    this.batchSize = batchSize;
+    this.payloadBytes = payloadBytes;
+    this.wakeup = wakeup;
+    this.loops = List.copyOf(loops);
+    this.listener = listener;
+    this.housekeeping = housekeeping;
   }
 
   /** Starts the listener and the claim loops. */
@@ -101,7 +57,7 @@ public final class Worker {
     running = true;
     log.info(
         "processing event types {} with {} threads, batches of up to {} events and {} MB of large payloads each",
-        String.join(", ", handlers.types()), loops.size(), config.batchSize(),
+        String.join(", ", types), loops.size(), batchSize,
         String.format(Locale.ROOT, "%.1f", payloadBytes / (1024.0 * 1024)));
   }
 

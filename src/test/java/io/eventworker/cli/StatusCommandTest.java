@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.eventworker.handler.Json;
+import io.eventworker.json.Json;
 import io.eventworker.testing.Cli;
 import io.eventworker.testing.TestDatabase;
 import org.junit.jupiter.api.Tag;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.QueueReports;
 import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
@@ -42,7 +42,7 @@ class HttpEndpointTest {
     new JvmMemoryMetrics().bindTo(registry);
     try (RunningWorker worker = RunningWorker.start(
             db.config("WORKER_THREADS", "2"), new MicrometerWorkerMetrics(registry), registry);
-        QueueGauges gauges = new QueueGauges(registry, worker.pool(), new EventRepository());
+        QueueGauges gauges = new QueueGauges(registry, worker.pool(), new QueueReports());
         HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
       await().atMost(Duration.ofSeconds(30))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 2);
@@ -81,7 +81,7 @@ class HttpEndpointTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (Connection report = db.connect();
         var pool = ConnectionPool.create(db.config(), null, ConnectionPool.Use.DAEMON);
-        QueueGauges gauges = new QueueGauges(registry, pool, new EventRepository())) {
+        QueueGauges gauges = new QueueGauges(registry, pool, new QueueReports())) {
       report.setAutoCommit(false);
       report.createStatement().executeQuery("SELECT count(*) FROM users").close();
       Thread.sleep(1500); // the report has been open a while; statistics reach pg_stat

@@ -2,7 +2,7 @@ package io.eventworker.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.eventworker.queue.EventRepository.QueueDepth;
+import io.eventworker.queue.QueueReports.QueueDepth;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;

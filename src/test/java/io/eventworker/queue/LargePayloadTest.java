@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.eventworker.handler.Event;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.testing.TestDatabase;
 import java.sql.Connection;
@@ -37,25 +36,25 @@ class LargePayloadTest {
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'large-' || g,"
         + " 'value', repeat('x', " + 300 * KB + ")) FROM generate_series(2, 6) g");
     db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry', '{\"key\":\"small-7\"}')");
-    List<Event> first;
+    List<ClaimedEvent> first;
     PayloadBudget budget = new PayloadBudget(1000 * KB);
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       first = repository.claim(c, "data_entry", 500, null, budget).events();
       assertTrue(budget.spent());
-      repository.complete(c, first.stream().map(Event::id).toList(), List.of(), List.of());
+      repository.complete(c, first.stream().map(ClaimedEvent::id).toList(), List.of(), List.of());
       c.commit();
     }
     // Three of 300 kB fit in 1000 kB; the fourth and everything after it waited.
-    assertEquals(List.of(1L, 2L, 3L, 4L), first.stream().map(Event::id).toList());
+    assertEquals(List.of(1L, 2L, 3L, 4L), first.stream().map(ClaimedEvent::id).toList());
     assertEquals(300 * KB + "{\"key\": \"large-3\", \"value\": \"\"}".length(), first.get(2).json().length());
     assertEquals("large-3", first.get(2).data().get("key").textValue());
     assertEquals(3, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"));
 
     // The next batch, with a budget of its own, takes the rest.
     PayloadBudget next = new PayloadBudget(1000 * KB);
-    List<Event> rest = claimAndRollBack("data_entry", next);
-    assertEquals(List.of(5L, 6L, 7L), rest.stream().map(Event::id).toList());
+    List<ClaimedEvent> rest = claimAndRollBack("data_entry", next);
+    assertEquals(List.of(5L, 6L, 7L), rest.stream().map(ClaimedEvent::id).toList());
     assertFalse(next.spent());
   }
 
@@ -66,7 +65,7 @@ class LargePayloadTest {
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'fits',"
         + " 'value', repeat('z', " + 500 * KB + "))");
     PayloadBudget budget = new PayloadBudget(1000 * KB);
-    List<Event> events = claimAndRollBack("data_entry", budget);
+    List<ClaimedEvent> events = claimAndRollBack("data_entry", budget);
     assertEquals(2, events.size());
     InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
     assertTrue(e.getMessage().matches("payload is \\d+ bytes as JSON text, more than the 1024000 a worker thread can hold.*"),
@@ -85,7 +84,7 @@ class LargePayloadTest {
     assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE pg_column_compression(data) IS NOT NULL"));
 
     PayloadBudget budget = new PayloadBudget(1000 * KB);
-    List<Event> events = claimAndRollBack("data_entry", budget);
+    List<ClaimedEvent> events = claimAndRollBack("data_entry", budget);
     // 17 of 57,627 or 57,628 bytes (by the key's length) fit in 1,024,000: the batch stops before the 18th.
     assertEquals(17, events.size());
     assertTrue(budget.spent());
@@ -103,7 +102,7 @@ class LargePayloadTest {
         + " AND pg_column_compression(data) IS NULL AND octet_length(data::text) > 20000"));
 
     PayloadBudget budget = new PayloadBudget(10 * KB);
-    List<Event> events = claimAndRollBack("metric", budget);
+    List<ClaimedEvent> events = claimAndRollBack("metric", budget);
     assertEquals(2, events.size());
     InvalidEventException e = assertThrows(InvalidEventException.class, () -> events.get(0).data());
     assertTrue(e.getMessage().matches("payload is 20\\d{3} bytes as JSON text, more than the 10240 .*"), e.getMessage());
@@ -119,7 +118,7 @@ class LargePayloadTest {
     // Keys too: the parser's default stops at 50,000 characters.
     db.execute("INSERT INTO events (event_type, data) VALUES ('data_entry',"
         + " ('{\"key\": \"k\", \"' || repeat('n', 60000) || '\": 1}')::jsonb)");
-    List<Event> events = claimAndRollBack("data_entry", new PayloadBudget(10 * MB));
+    List<ClaimedEvent> events = claimAndRollBack("data_entry", new PayloadBudget(10 * MB));
     JsonNode data = events.get(0).data();
     assertEquals("1" + "0".repeat(1000), data.get("value").bigIntegerValue().toString());
     assertEquals(131_073, data.get("note").get(0).bigIntegerValue().toString().length());
@@ -128,10 +127,10 @@ class LargePayloadTest {
   }
 
   /** Claims up to 500 events of {@code type} against {@code budget}, then rolls back. */
-  private List<Event> claimAndRollBack(String type, PayloadBudget budget) throws Exception {
+  private List<ClaimedEvent> claimAndRollBack(String type, PayloadBudget budget) throws Exception {
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
-      List<Event> events = repository.claim(c, type, 500, null, budget).events();
+      List<ClaimedEvent> events = repository.claim(c, type, 500, null, budget).events();
       c.rollback();
       return events;
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.eventworker.handler.Event;
 import io.eventworker.queue.EventRepository.Failure;
 import io.eventworker.testing.TestDatabase;
 import java.sql.Connection;
@@ -41,7 +40,7 @@ class ReclaimTest {
 
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
-      assertEquals(List.of(1L, 3L), claimIds(c, List.of(1L, 2L, 3L)).stream().map(Event::id).toList());
+      assertEquals(List.of(1L, 3L), claimIds(c, List.of(1L, 2L, 3L)).stream().map(ClaimedEvent::id).toList());
       c.rollback();
     }
     assertEquals(1, db.queryLong("SELECT attempts FROM events WHERE id = 2"));
@@ -79,7 +78,7 @@ class ReclaimTest {
     assertTrue(dueIn > 0.5 && dueIn <= 1.0, "due in " + dueIn + " s after the commit, not a second after it");
   }
 
-  private List<Event> claimIds(Connection c, List<Long> ids) throws Exception {
+  private List<ClaimedEvent> claimIds(Connection c, List<Long> ids) throws Exception {
     return repository.claimIds(c, ids, new PayloadBudget(1 << 20));
   }
 }

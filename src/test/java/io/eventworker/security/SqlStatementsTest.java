@@ -46,7 +46,7 @@ class SqlStatementsTest {
       Map.entry("bench/LatencyProbe.java|\"LISTEN \" + CHANNEL", "a constant channel name; LISTEN takes no parameters"),
       Map.entry("db/V1__Seed_schema.java|statement.execute(script())", "runs database/init.sql, the seed's schema: no values"),
       Map.entry("db/ConnectionPool.java|prepareStatement(\"SELECT set_config('TimeZone', ?, false)\")", "the zone is a bind parameter"),
-      Map.entry("handler/RowBatch.java|prepareStatement(target.sql())", "RowInsert builds it from checked identifiers and a fixed list of types; values are bound as arrays"),
+      Map.entry("queue/RowBatch.java|prepareStatement(target.sql())", "RowInsert builds it from checked identifiers and a fixed list of types; values are bound as arrays"),
       Map.entry("queue/EventRepository.java|prepareStatement(completion(rows, !failures.isEmpty()))", "RowInsert statements and a constant as WITH clauses of a constant UPDATE; values bound"),
       Map.entry("queue/EventFileLoader.java|copyIn(COPY)", "a constant COPY; its rows are data, never SQL"),
       Map.entry("bench/BenchDatabase.java|\"CREATE DATABASE \" + name", "identifiers cannot be bound; the benchmark generates the name (letters, digits, underscores)"),

@@ -3,9 +3,10 @@ package io.eventworker.testing;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.Handlers;
+import io.eventworker.worker.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.worker.Worker;
+import io.eventworker.worker.WorkerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 
@@ -17,7 +18,7 @@ public final class RunningWorker implements AutoCloseable {
 
   private RunningWorker(WorkerConfig config, Handlers handlers, WorkerMetrics metrics, MeterRegistry registry) {
     this.pool = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON);
-    this.worker = new Worker(config, pool, handlers, metrics, () -> ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON));
+    this.worker = WorkerFactory.create(config, pool, handlers, metrics, () -> ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON));
     worker.start();
   }
 

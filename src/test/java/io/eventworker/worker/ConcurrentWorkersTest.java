@@ -3,7 +3,6 @@ package io.eventworker.worker;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.RunningWorker;

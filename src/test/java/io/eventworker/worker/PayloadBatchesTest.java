@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.builtin.DataEntryHandler;
 import io.eventworker.handler.EventHandler;
-import io.eventworker.handler.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.testing.TestDatabase;
@@ -42,7 +41,7 @@ class PayloadBatchesTest {
   @Test
   void afterABatchCutShortByItsBudgetTheClaimLimitShrinksThenDoublesBack() throws Exception {
     insertLargeThenSmall();
-    List<BatchProcessor.Batch> batches = processBatches(5);
+    List<Shape> batches = processBatches(5);
 
     assertEquals(List.of(
         batch(3, true, 4),    // three of 300 kB fit in 1000 kB: cut short, more due
@@ -64,7 +63,7 @@ class PayloadBatchesTest {
     db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'after-' || g)"
         + " FROM generate_series(1, 3) g");
 
-    List<BatchProcessor.Batch> batches = processBatches(4);
+    List<Shape> batches = processBatches(4);
 
     // The batch that met it failed it alone and counts as cut short; the next ones took the six
     // others, claiming 2, then 4.
@@ -89,15 +88,15 @@ class PayloadBatchesTest {
 
     try (HikariDataSource pool = ConnectionPool.create(
         db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100", "DB_STATEMENT_TIMEOUT", "1s"), null, ConnectionPool.Use.DAEMON)) {
-      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(), 100, 1000 * KB, 2,
+      BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(), 1000 * KB, 2,
           new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
           Clock.systemUTC());
-      int limit = processor.batchSize();
+      ClaimLimit limit = new ClaimLimit(100);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0 && System.nanoTime() < deadline) {
         // Once pending again, it is due in 10 ms, found by the claim cursor's next rescan.
-        BatchProcessor.Batch batch = processor.processBatch(limit);
-        limit = batch.nextLimit();
+        BatchProcessor.Batch batch = processor.processBatch(limit.current());
+        limit.after(batch);
         TimeUnit.NANOSECONDS.sleep(Math.min(batch.recheckNanos(), TimeUnit.MILLISECONDS.toNanos(200)));
       }
     }
@@ -130,17 +129,18 @@ class PayloadBatchesTest {
       // this thread's claim passes over the held rows to take them.
       db.execute("INSERT INTO events (event_type, data) SELECT 'data_entry', jsonb_build_object('key', 'later-' || g)"
           + " FROM generate_series(1, 5) g");
-      assertEquals(batch(5, false, 100), shape(processor.processBatch(100)));
+      ClaimLimit thisThread = new ClaimLimit(100);
+      assertEquals(batch(5, false, 100), shape(processor.processBatch(100), thisThread));
       passed.countDown();
-      assertEquals(batch(3, true, 4), shape(cutShort.get(30, TimeUnit.SECONDS)));
+      ClaimLimit limit = new ClaimLimit(100);
+      assertEquals(batch(3, true, 4), shape(cutShort.get(30, TimeUnit.SECONDS), limit));
 
       // The 21 are due at once, not when the claim cursor next starts from the beginning.
-      int limit = 4;
       List<Integer> claimed = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        BatchProcessor.Batch batch = processor.processBatch(limit);
+        BatchProcessor.Batch batch = processor.processBatch(limit.current());
         claimed.add(batch.claimed());
-        limit = batch.nextLimit();
+        limit.after(batch);
       }
       assertEquals(List.of(4, 8, 9, 0), claimed);
     } finally {
@@ -171,32 +171,34 @@ class PayloadBatchesTest {
 
   /** A processor with a payload budget of 1000 kB per batch. */
   private static BatchProcessor processor(HikariDataSource pool, Handlers handlers) {
-    return new BatchProcessor(pool, new EventRepository(), handlers, 100, 1000 * KB, 1,
+    return new BatchProcessor(pool, new EventRepository(), handlers, 1000 * KB, 1,
         new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
         Clock.systemUTC());
   }
 
   /** Runs {@code count} batches one after the other, as one thread does. */
-  private List<BatchProcessor.Batch> processBatches(int count) throws Exception {
-    List<BatchProcessor.Batch> batches = new ArrayList<>();
+  private List<Shape> processBatches(int count) throws Exception {
+    List<Shape> batches = new ArrayList<>();
     try (HikariDataSource pool = pool()) {
       BatchProcessor processor = processor(pool, Handlers.discover());
-      int limit = processor.batchSize();
+      ClaimLimit limit = new ClaimLimit(100);
       for (int i = 0; i < count; i++) {
-        BatchProcessor.Batch batch = processor.processBatch(limit);
-        batches.add(shape(batch));
-        limit = batch.nextLimit();
+        batches.add(shape(processor.processBatch(limit.current()), limit));
       }
     }
     return batches;
   }
 
-  private static BatchProcessor.Batch batch(int claimed, boolean full, int nextLimit) {
-    return new BatchProcessor.Batch(claimed, full, nextLimit, 0);
+  /** How a batch ended, as these tests compare it: when to look again depends on how long claims took. */
+  private record Shape(int claimed, boolean full, int nextLimit) {}
+
+  private static Shape batch(int claimed, boolean full, int nextLimit) {
+    return new Shape(claimed, full, nextLimit);
   }
 
-  /** A batch as these tests compare it: when to look again depends on how long claims took. */
-  private static BatchProcessor.Batch shape(BatchProcessor.Batch b) {
-    return batch(b.claimed(), b.full(), b.nextLimit());
+  /** The shape of {@code b}, a batch claimed with {@code limit}, which it adapts. */
+  private static Shape shape(BatchProcessor.Batch b, ClaimLimit limit) {
+    limit.after(b);
+    return batch(b.claimed(), b.full(), limit.current());
   }
 }

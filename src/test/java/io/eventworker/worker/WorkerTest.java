@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.eventworker.handler.DataEntryHandler;
+import io.eventworker.handler.builtin.DataEntryHandler;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.EventHandler;
-import io.eventworker.handler.Handlers;
 import io.eventworker.handler.InvalidEventException;
-import io.eventworker.handler.MetricHandler;
+import io.eventworker.handler.builtin.MetricHandler;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
 import io.eventworker.metrics.WorkerMetrics;

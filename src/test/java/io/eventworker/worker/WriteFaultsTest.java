@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.handler.Handlers;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
@@ -136,8 +135,10 @@ class WriteFaultsTest {
     db.execute("INSERT INTO slow_rows VALUES (0.06)");
     insert(Map.of());
     try (HikariDataSource pool = pool()) {
-      BatchProcessor processor = processor(pool, 20);
-      assertEquals(new BatchProcessor.Batch(20, true, 20, 0), processor.processBatch(20));
+      BatchProcessor processor = processor(pool);
+      ClaimLimit limit = new ClaimLimit(20);
+      assertEquals(new BatchProcessor.Batch(20, true, false, 0), next(processor, limit));
+      assertEquals(20, limit.current());
     }
     assertEquals(20, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(20, db.queryLong("SELECT count(*) FROM target"));
@@ -150,11 +151,14 @@ class WriteFaultsTest {
     db.execute(SLOW_ROWS);
     insert(Map.of(5L, "bad", BAD, "slow"));
     try (HikariDataSource pool = pool()) {
-      BatchProcessor processor = processor(pool, 100);
+      BatchProcessor processor = processor(pool);
+      ClaimLimit limit = new ClaimLimit(100);
       // 1-4 and 6-16 written, 5 and 17 failed: cut short, more due, the cursor rewound.
-      assertEquals(new BatchProcessor.Batch(17, true, 18, 0), processor.processBatch(100));
-      assertEquals(new BatchProcessor.Batch(18, true, 36, 0), processor.processBatch(18));
-      assertEquals(5, processor.processBatch(36).claimed());
+      assertEquals(new BatchProcessor.Batch(17, true, true, 0), next(processor, limit));
+      assertEquals(18, limit.current());
+      assertEquals(new BatchProcessor.Batch(18, true, false, 0), next(processor, limit));
+      assertEquals(36, limit.current());
+      assertEquals(5, next(processor, limit).claimed());
     }
     assertEquals(38, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = 5 AND status = 'failed'"
@@ -190,9 +194,16 @@ class WriteFaultsTest {
         ConnectionPool.Use.DAEMON);
   }
 
-  /** A processor of batches of up to {@code batchSize}, with one attempt per event. */
-  private static BatchProcessor processor(HikariDataSource pool, int batchSize) {
-    return new BatchProcessor(pool, new EventRepository(), HANDLERS, batchSize, 1 << 20, 1,
+  /** Processes one batch as a claim loop does, adapting {@code limit} to it. */
+  private static BatchProcessor.Batch next(BatchProcessor processor, ClaimLimit limit) throws Exception {
+    BatchProcessor.Batch batch = processor.processBatch(limit.current());
+    limit.after(batch);
+    return batch;
+  }
+
+  /** A processor with one attempt per event. */
+  private static BatchProcessor processor(HikariDataSource pool) {
+    return new BatchProcessor(pool, new EventRepository(), HANDLERS, 1 << 20, 1,
         new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
         Clock.systemUTC());
   }

@@ -1,5 +1,6 @@
-package io.eventworker.handler;
+package io.eventworker.queue;
 
+import io.eventworker.handler.RowInsert;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -16,12 +17,12 @@ public final class RowBatch {
     this.rows = rows;
   }
 
-  public RowInsert target() {
+  RowInsert target() {
     return target;
   }
 
   /** Binds the columns, one text array each, from parameter {@code first}; returns the next index. */
-  public int bind(PreparedStatement ps, int first) throws SQLException {
+  int bind(PreparedStatement ps, int first) throws SQLException {
     Connection c = ps.getConnection();
     int columns = target.columnCount();
     for (int col = 0; col < columns; col++) {

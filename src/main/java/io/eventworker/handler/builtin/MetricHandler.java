@@ -1,6 +1,12 @@
-package io.eventworker.handler;
+package io.eventworker.handler.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.eventworker.handler.Event;
+import io.eventworker.handler.EventHandler;
+import io.eventworker.handler.InvalidEventException;
+import io.eventworker.handler.PayloadFields;
+import io.eventworker.handler.RowInsert;
+import io.eventworker.handler.Rows;
 
 /** {@code metric}: {@code {"name": string ≤255, "value": number, "tags": object}} becomes one {@code metrics} row. */
 public final class MetricHandler implements EventHandler {

@@ -1,4 +1,4 @@
-package io.eventworker.handler;
+package io.eventworker.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;

@@ -1,7 +1,9 @@
-package io.eventworker.handler;
+package io.eventworker.worker;
 
+import io.eventworker.handler.EventHandler;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -44,6 +46,18 @@ public final class Handlers {
   /** The handler for {@code type}, or null. */
   public EventHandler forType(String type) {
     return byType.get(type);
+  }
+
+  /** The Flyway locations of the handlers that declare migrations, by event type. */
+  public Map<String, List<String>> migrationLocations() {
+    Map<String, List<String>> locations = new TreeMap<>();
+    byType.forEach((type, handler) -> {
+      List<String> own = handler.migrationLocations();
+      if (own != null && !own.isEmpty()) {
+        locations.put(type, List.copyOf(own));
+      }
+    });
+    return locations;
   }
 
   /** The event types handled, sorted. */

@@ -1,4 +1,4 @@
-package io.eventworker.handler;
+package io.eventworker.handler.builtin;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.eventworker.handler.Event;
+import io.eventworker.handler.EventHandler;
+import io.eventworker.handler.InvalidEventException;
+import io.eventworker.handler.RowInsert;
+import io.eventworker.handler.Rows;
+import io.eventworker.queue.ClaimedEvent;
+import io.eventworker.worker.Handlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +38,7 @@ class HandlersTest {
   }
 
   private static Event event(String type, Integer user, String json) {
-    return new Event(1, type, user, json.getBytes(StandardCharsets.UTF_8), Instant.now(), 0);
+    return new ClaimedEvent(1, type, user, json.getBytes(StandardCharsets.UTF_8), Instant.now(), 0);
   }
 
   private static RecordedRows handle(EventHandler handler, Integer user, String json) throws InvalidEventException {

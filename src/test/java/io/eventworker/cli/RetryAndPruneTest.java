@@ -9,6 +9,7 @@ import io.eventworker.queue.EventMaintenance;
 import io.eventworker.testing.Cli;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
+import io.eventworker.testing.WorkerThreads;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ class RetryAndPruneTest {
   void retriedEventsAreProcessedByARunningWorker() throws Exception {
     insertFailed("metric", 40, "1 minute");
     try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "1", "POLL_INTERVAL", "1h"))) {
-      Thread.sleep(500);
+      WorkerThreads.awaitIdle(1);
       assertEquals("moved 40 failed events back to pending\n", Cli.run(db.env(), "retry", "--all").out());
       // Woken by the command's notification, not by the hour-long poll.
       await().atMost(Duration.ofSeconds(5)).until(() -> db.queryLong("SELECT count(*) FROM metrics") == 40);

@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventworker.testing.Programs;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +85,11 @@ class DockerfileIT {
     Process worker = start(d, Map.of(
         "DATABASE_URL", "postgresql://nobody@127.0.0.1:" + WorkerProcess.freePort() + "/none", "HTTP_PORT", Integer.toString(port)));
     try {
-      Thread.sleep(3000);
+      // Up and answering first, so that the healthcheck fails for the database and not because
+      // nothing listens yet.
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> status(port, "/health/live") == 200);
+      assertEquals(503, status(port, "/health/ready"), "not ready without its database");
       assertTrue(worker.isAlive(), "the worker waits for its database");
       assertNotEquals(0, healthcheck(d, port));
     } finally {
@@ -110,6 +118,12 @@ class DockerfileIT {
       Thread.sleep(200);
     }
     return false;
+  }
+
+  private static int status(int port, String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(5)).build();
+    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
   /** Runs the HEALTHCHECK's CMD through sh, as Docker runs a shell-form command. */

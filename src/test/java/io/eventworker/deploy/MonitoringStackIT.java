@@ -59,6 +59,8 @@ class MonitoringStackIT {
     db.execute(
         "INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('invoice', '{}'), ('invoice', '{}'),"
             + " ('metric', '{\"name\":\"m\",\"value\":1}')");
+    // Due for an hour: an age the exporter's query cannot report without reading it.
+    db.execute("UPDATE events SET run_at = now() - interval '1 hour' WHERE event_type = 'invoice'");
     db.execute(Files.readString(Path.of("deploy/backup/backup-log.sql")));
     db.execute("INSERT INTO backup.runs (finished_at, file, bytes) VALUES ('2026-01-02T03:04:05Z', 'test.dump', 1)",
         "INSERT INTO backup.runs (finished_at, file, bytes, kind) VALUES ('2026-01-02T03:34:05Z', 'base-x', 1, 'base')");
@@ -102,7 +104,8 @@ class MonitoringStackIT {
       assertTrue(awaitValue(api, "pg_settings_max_connections") >= 10);
       // The queue as the exporter sees it, for when no worker runs; and every custom query works.
       assertEquals(3.0, awaitValue(api, "event_queue_depth{status=\"pending\",type=\"invoice\"}"), log("exporter.log"));
-      assertTrue(awaitValue(api, "event_queue_oldest_due_age_seconds{type=\"invoice\"}") >= 0);
+      double oldestDue = awaitValue(api, "event_queue_oldest_due_age_seconds{type=\"invoice\"}");
+      assertTrue(oldestDue >= 3600 && oldestDue < 3600 + 600, "due for an hour: " + oldestDue);
       assertEquals(0.0, awaitValue(api, "pg_exporter_last_scrape_error"), log("exporter.log"));
       assertEquals(1.0, awaitValue(api, "up{job=\"alertmanager\"}"), log("alertmanager.log"));
       // Found apart from the scrape targets: wait for it as for a sample.

@@ -1,5 +1,6 @@
 package io.eventworker.deploy;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,7 +130,10 @@ class PostgresConfigIT {
           + " ('metric', '{\"name\":\"bad\"}'), ('invoice', '{}')");
     }
     try (RunningWorker worker = RunningWorker.start(WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", cluster.url("ops"))))) {
-      Thread.sleep(1500);
+      // The queries below look at the worker's results: the valid metric processed, the invalid
+      // one failed, the invoice (no handler) left pending.
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> cluster.queryString("ops",
+          "SELECT count(*) FROM events WHERE status IN ('processed', 'failed')").equals("2"));
     }
     String psql = Programs.require("psql");
     List<Path> queries;

@@ -84,7 +84,11 @@ class HttpEndpointTest {
         QueueGauges gauges = new QueueGauges(registry, pool, new QueueReports())) {
       report.setAutoCommit(false);
       report.createStatement().executeQuery("SELECT count(*) FROM users").close();
-      Thread.sleep(1500); // the report has been open a while; statistics reach pg_stat
+      // What the gauges read, seen first in the database: the report's transaction open for a
+      // second, and the dead row versions counted in pg_stat.
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> db.queryLong(
+          "SELECT count(*) FROM pg_stat_user_tables WHERE relid = 'events'::regclass AND n_dead_tup >= 1000"
+              + " AND n_live_tup >= 1000 AND event_worker_oldest_transaction_age() >= 1") == 1);
       gauges.refresh();
       String body = registry.scrape();
       double age = value(body, "eventworker_oldest_transaction_age_seconds");

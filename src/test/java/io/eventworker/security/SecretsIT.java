@@ -46,6 +46,8 @@ class SecretsIT {
       while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0 && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
+      // Both events went through the worker, the failing one logged, before the log is read.
+      assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"), worker.output());
       assertTrue(worker.get("/metrics").body().contains("eventworker_events_total"));
       worker.terminate();
       assertEquals(0, worker.awaitExit(Duration.ofSeconds(10)));

@@ -17,6 +17,7 @@ import io.eventworker.testing.Fixtures;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.TestHandler;
+import io.eventworker.testing.WorkerThreads;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -212,10 +213,21 @@ class WorkerTest {
     db.execute("INSERT INTO events (event_type, data) SELECT 'checked', '{\"n\":1}' FROM generate_series(1, 20)");
     // The handler's table is missing (a handler deployed before its migration): 42P01.
     Handlers handlers = Handlers.of(List.of(new CheckedHandler()));
+    AtomicInteger loopErrors = new AtomicInteger();
+    WorkerMetrics counting = new WorkerMetrics() {
+      @Override
+      public void loopError(String kind) {
+        if (kind.equals("other")) {
+          loopErrors.incrementAndGet();
+        }
+      }
+    };
     try (RunningWorker worker = RunningWorker.start(
         db.config("WORKER_THREADS", "2", "POLL_INTERVAL", "50ms", "MAX_ATTEMPTS", "2", "DB_RETRY_BACKOFF_MAX", "200ms"),
-        handlers, WorkerMetrics.NONE)) {
-      Thread.sleep(1500);
+        handlers, counting)) {
+      // Each loop error of this kind is a batch of these events claimed, refused by the missing
+      // table and rolled back: after several, the events have been through the worker.
+      await().atMost(Duration.ofSeconds(20)).until(() -> loopErrors.get() >= 4);
       assertEquals(20, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND last_error IS NULL"),
           "events untouched while the system is broken");
       db.execute("CREATE TABLE checked (n int CHECK (n > 0))");
@@ -292,7 +304,8 @@ class WorkerTest {
   @Test
   void wakesOnInsertWithoutWaitingForThePoll() throws Exception {
     try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "2", "POLL_INTERVAL", "1h"))) {
-      Thread.sleep(500); // let the threads claim nothing and go to sleep for the hour
+      // Both threads claimed nothing and sleep for the hour; only the insert's notification is left.
+      WorkerThreads.awaitIdle(2);
       db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"wake\",\"value\":1}')");
       await().atMost(Duration.ofSeconds(3)).until(() -> db.queryLong("SELECT count(*) FROM metrics") == 1);
     }

@@ -15,10 +15,12 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -84,8 +86,9 @@ class WriteFaultsTest {
 
   @Test
   void aWriteWaitingForALockHeldElsewhereChargesNoEvent() throws Exception {
-    // The table locked by another session for 3 s: the write waits, gives up at lock_timeout
-    // (half of DB_STATEMENT_TIMEOUT) as the system's fault, and succeeds once the lock is gone.
+    // The table locked by another session: the write waits, gives up at lock_timeout (half of
+    // DB_STATEMENT_TIMEOUT) as the system's fault, and succeeds once the lock is gone. The lock is
+    // released only once the write has waited for it twice, so it gave up at least once.
     db.execute("CREATE TABLE target (s text)");
     insert(Map.of());
     try (Connection holder = db.connect()) {
@@ -93,16 +96,19 @@ class WriteFaultsTest {
       try (Statement s = holder.createStatement()) {
         s.execute("LOCK TABLE target IN ACCESS EXCLUSIVE MODE");
       }
-      CompletableFuture<Void> release = CompletableFuture.runAsync(() -> {
+      CompletableFuture<Integer> release = CompletableFuture.supplyAsync(() -> {
         try {
-          Thread.sleep(3_000);
-          holder.rollback();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
+          return awaitLockWaits(2);
+        } finally {
+          try {
+            holder.rollback();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
         }
       });
       drain("DB_STATEMENT_TIMEOUT", "2s", "DB_RETRY_BACKOFF_MAX", "1s");
-      release.join();
+      assertEquals(2, release.get(30, TimeUnit.SECONDS), "the write waited for the lock, gave up and came back");
     }
 
     assertEquals(40, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
@@ -186,6 +192,30 @@ class WriteFaultsTest {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 0);
     }
+  }
+
+  /**
+   * Waits until statements of the worker have waited for a lock {@code count} times (told apart
+   * by their start), for at most 20 s; returns how many it saw.
+   */
+  private int awaitLockWaits(int count) {
+    Set<String> waits = new HashSet<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      while (waits.size() < count && System.nanoTime() < deadline) {
+        try (var rs = s.executeQuery("SELECT pid, query_start::text FROM pg_stat_activity WHERE datname = current_database()"
+            + " AND wait_event_type = 'Lock' AND application_name = 'event-worker'")) {
+          while (rs.next()) {
+            waits.add(rs.getLong(1) + " " + rs.getString(2));
+          }
+        }
+        Thread.sleep(20);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return waits.size();
   }
 
   /** A pool with DB_STATEMENT_TIMEOUT=1s, for a processor driven by the test. */

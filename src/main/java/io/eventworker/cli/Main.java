@@ -3,10 +3,8 @@ package io.eventworker.cli;
 import io.eventworker.config.ConfigException;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.queue.InvalidInputException;
-import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
 import java.util.Map;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,11 +73,10 @@ public final class Main implements Runnable {
         spec.commandLine(), "a command is required: run, migrate, enqueue, status, retry, prune or bench");
   }
 
-  /** The settings, read and validated from this process's environment; applies LOG_LEVEL. */
+  /** The settings, read and validated from this process's environment; applies LOG_LEVEL and LOG_FORMAT. */
   WorkerConfig config() {
     config = WorkerConfig.fromEnvironment(env);
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-        .setLevel(Level.toLevel(config.logLevel()));
+    LogOutput.apply(config);
     return config;
   }
 

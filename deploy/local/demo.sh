@@ -35,11 +35,13 @@ psql -Atqc "select version()"
 
 if [ ! -f "$jar" ] || [ -n "$(find src database pom.xml -newer "$jar" -print -quit)" ]; then
   step "building $jar"
-  mvn -B -q package -DskipTests
+  # Maven writes colour resets even in batch mode with colour off: strip them.
+  mvn -B -q -Dstyle.color=never package -DskipTests 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 fi
 
 step "database ${db}: the seed's init.sql, sample users, then event-worker migrate"
-dropdb --if-exists --force "$db"
+# A first run has no database to drop: no NOTICE saying so.
+PGOPTIONS='-c client_min_messages=warning' dropdb --if-exists --force "$db"
 createdb "$db"
 psql -q -v ON_ERROR_STOP=1 -d "$db" -f database/init.sql
 psql -q -v ON_ERROR_STOP=1 -d "$db" -c \
@@ -76,6 +78,8 @@ step "processed: event-worker status"
 java -jar "$jar" status
 psql -d "$db" -c "SELECT status, count(*), max(last_error) AS example_error FROM events GROUP BY status ORDER BY status"
 psql -d "$db" -c "SELECT 'data_entries' AS table_name, count(*) FROM data_entries UNION ALL SELECT 'metrics', count(*) FROM metrics"
+
+step "the seed's own report on the worker's rows: get_user_statistics(1), user 1 (Ada)"
 psql -d "$db" -c "SELECT * FROM get_user_statistics(1)"
 
 step "a few of the worker's metrics (curl localhost:${HTTP_PORT}/metrics)"

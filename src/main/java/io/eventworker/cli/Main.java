@@ -2,13 +2,9 @@ package io.eventworker.cli;
 
 import io.eventworker.config.ConfigException;
 import io.eventworker.config.WorkerConfig;
-import io.eventworker.db.DatabaseErrors;
 import io.eventworker.queue.InvalidInputException;
-import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
-import java.sql.SQLException;
 import java.util.Map;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +38,8 @@ public final class Main implements Runnable {
   @Spec CommandSpec spec;
 
   private final Map<String, String> env;
+  // The settings once read, so that a failure message can name the database's host.
+  private WorkerConfig config;
 
   public Main(Map<String, String> env) {
     this.env = env;
@@ -58,10 +56,11 @@ public final class Main implements Runnable {
 
   /** As {@link #execute(Map, String...)}, printing to {@code out} and {@code err}. */
   public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new Main(env)).setOut(out).setErr(err);
+    Main main = new Main(env);
+    CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("event-worker: " + message(e));
+          commandLine.getErr().println("event-worker: " + FailureMessage.of(e, main.config));
           return e instanceof ConfigException || e instanceof InvalidInputException ? BAD_INPUT : FAILED;
         });
     return cli.execute(args);
@@ -73,32 +72,11 @@ public final class Main implements Runnable {
         spec.commandLine(), "a command is required: run, migrate, enqueue, status, retry or prune");
   }
 
-  /** The settings, read and validated from this process's environment; applies LOG_LEVEL. */
+  /** The settings, read and validated from this process's environment; applies LOG_LEVEL and LOG_FORMAT. */
   WorkerConfig config() {
-    WorkerConfig config = WorkerConfig.fromEnvironment(env);
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-        .setLevel(Level.toLevel(config.logLevel()));
+    config = WorkerConfig.fromEnvironment(env);
+    LogOutput.apply(config);
     return config;
-  }
-
-  private static String message(Exception e) {
-    if (e instanceof ConfigException) {
-      return "configuration error: " + e.getMessage();
-    }
-    if (e instanceof InvalidInputException) {
-      return e.getMessage();
-    }
-    // A refused login or a missing database, however the pool or Flyway wrapped it: the server's
-    // words and what to check, not the wrappers' text.
-    SQLException server = DatabaseErrors.innermostSqlError(e);
-    if (server != null && !DatabaseErrors.remedy(server).isEmpty()) {
-      return "database error: " + DatabaseErrors.describe(server) + DatabaseErrors.remedy(server);
-    }
-    if (e instanceof SQLException direct) {
-      return "database error: " + direct.getMessage()
-          + (direct.getSQLState() == null ? "" : " [SQLSTATE " + direct.getSQLState() + "]");
-    }
-    return e.getCause() == null ? e.toString() : e.getMessage() + " (" + DatabaseErrors.rootMessage(e) + ")";
   }
 
   /** The version from the jar's manifest. */

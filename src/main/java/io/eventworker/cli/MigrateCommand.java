@@ -17,9 +17,10 @@ import picocli.CommandLine.Spec;
     name = "migrate",
     mixinStandardHelpOptions = true,
     description = {
-      "Brings the database schema up to date: on an empty database the seed's schema",
-      "(database/init.sql) and then the worker's migrations; on a database made by init.sql",
-      "only the worker's migrations. Running it again changes nothing."
+      "Brings the database schema up to date.",
+      "On an empty database it creates the seed's schema (database/init.sql) and then the"
+          + " worker's migrations; on a database made by init.sql only the worker's migrations."
+          + " Running it again changes nothing."
     })
 final class MigrateCommand implements Callable<Integer> {
 

@@ -19,10 +19,10 @@ import picocli.CommandLine.Spec;
     name = "prune",
     mixinStandardHelpOptions = true,
     description = {
-      "Deletes processed events that were processed longer ago than --older-than, a thousand per",
-      "transaction, so that running workers are not held up. Pending and failed events are never",
-      "deleted. `run` does the same every 10 minutes when RETENTION is set. Prints how many it",
-      "deleted."
+      "Deletes events processed longer ago than --older-than.",
+      "It deletes a thousand per transaction, so that running workers are not held up. Pending"
+          + " and failed events are never deleted. `run` does the same every 10 minutes when"
+          + " RETENTION is set. Prints how many it deleted."
     })
 final class PruneCommand implements Callable<Integer> {
 

@@ -23,11 +23,11 @@ import picocli.CommandLine.Spec;
     name = "retry",
     mixinStandardHelpOptions = true,
     description = {
-      "Moves failed events back to pending, with their attempts reset, so that the workers try",
-      "them again (their last_error stays as the record of what went wrong). Choose them with",
-      "--id, --type, --since (which combine: an event must match all of them) or --all.",
-      "It takes the events there are when it starts, each once, in steps of 10,000, and",
-      "prints how many it moved."
+      "Moves failed events back to pending, with their attempts reset.",
+      "The workers then try them again; their last_error stays as the record of what went"
+          + " wrong. Choose them with --id, --type, --since (which combine: an event must match all"
+          + " of them) or --all. It takes the events there are when it starts, each once, in steps"
+          + " of 10,000, and prints how many it moved."
     })
 final class RetryCommand implements Callable<Integer> {
 

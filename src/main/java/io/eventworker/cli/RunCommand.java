@@ -36,9 +36,10 @@ import sun.misc.Signal;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the worker until SIGTERM or SIGINT: claims pending events in batches, runs their",
-      "handlers and marks them processed, serving /metrics, /health/live and /health/ready on",
-      "HTTP_PORT. On SIGTERM it stops claiming, finishes the batches in hand and exits 0."
+      "Runs the worker until SIGTERM or SIGINT.",
+      "It claims pending events in batches, runs their handlers and marks them processed,"
+          + " serving /metrics, /health/live and /health/ready on HTTP_PORT. On SIGTERM it stops"
+          + " claiming, finishes the batches in hand and exits 0."
     })
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
@@ -93,6 +94,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         if (!awaitCurrentSchema(dataSource, config, handlers)) {
           return stopRequested.getCount() == 0 ? 0 : Main.FAILED;
         }
+        warnIfAutovacuumIsOff(dataSource);
         gauges.start(config.queueMetricsInterval());
         worker.start();
         stopRequested.await();
@@ -103,6 +105,19 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
     log.info("stopped");
     return 0;
+  }
+
+  /** A warning only: a database lost meanwhile is the worker's to wait out, not start-up's. */
+  private static void warnIfAutovacuumIsOff(HikariDataSource dataSource) {
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      boolean on = AutovacuumSetting.isOn(c);
+      c.commit();
+      if (!on) {
+        log.warn(AutovacuumSetting.OFF_WARNING);
+      }
+    } catch (java.sql.SQLException e) {
+      log.debug("could not read the autovacuum setting: {}", e.toString());
+    }
   }
 
   /**
@@ -127,7 +142,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
           throw e;
         }
         if (!warned) {
-          log.warn("waiting for the database: {}", DatabaseErrors.rootMessage(e));
+          log.warn("waiting for the database at {}: {}", config.database().hostAndPort(), DatabaseErrors.reason(e));
           warned = true;
         }
         stopRequested.await(waitMillis, TimeUnit.MILLISECONDS);

@@ -28,7 +28,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
-    description = "Prints event counts by type and status, the age of the oldest pending event, and the most frequent errors of failed events.")
+    description = {
+      "Prints event counts by type and status, and what needs attention.",
+      "Besides the counts: which types have no handler here, the age of the oldest pending event,"
+          + " the most frequent errors of failed events, and whether the server runs autovacuum."
+    })
 final class StatusCommand implements Callable<Integer> {
 
   private static final List<String> STATUSES = List.of("pending", "processed", "failed");
@@ -45,12 +49,14 @@ final class StatusCommand implements Callable<Integer> {
     List<TypeStatusCount> counts;
     List<QueueDepth> depth;
     List<ErrorCount> errors;
+    boolean autovacuum;
     QueueReports reports = new QueueReports();
     try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       c.setReadOnly(true);
       counts = reports.countByTypeAndStatus(c);
       depth = reports.queueDepth(c);
       errors = new EventMaintenance().topErrors(c, TOP_ERRORS);
+      autovacuum = AutovacuumSetting.isOn(c);
     }
     Handlers handlers = Handlers.discover();
     // type -> status -> count, with every usual status present.
@@ -67,9 +73,12 @@ final class StatusCommand implements Callable<Integer> {
         .orElse(null);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(toJson(table, statuses, oldest, handlers, errors));
+      ObjectNode root = toJson(table, statuses, oldest, handlers, errors);
+      root.put("autovacuum", autovacuum);
+      out.println(root.toPrettyString());
     } else {
       printTable(out, table, statuses, oldest, handlers);
+      out.println(autovacuum ? "autovacuum: on" : "warning: " + AutovacuumSetting.OFF_WARNING);
       if (!errors.isEmpty()) {
         out.println("most frequent errors of failed events:");
         errors.forEach(e -> out.printf("%10d  %s%n", e.count(), e.error()));
@@ -78,7 +87,7 @@ final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static String toJson(
+  private static ObjectNode toJson(
       Map<String, Map<String, Long>> table, Set<String> statuses, Double oldest, Handlers handlers,
       List<ErrorCount> errors) {
     ObjectNode root = Json.MAPPER.createObjectNode();
@@ -101,7 +110,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     var top = root.putArray("top_errors");
     errors.forEach(e -> top.addObject().put("error", e.error()).put("count", e.count()));
-    return root.toPrettyString();
+    return root;
   }
 
   private static void printTable(

@@ -87,6 +87,12 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
         jdbcUrl.substring(0, path[0]) + "/" + name + jdbcUrl.substring(path[1]), user, password);
   }
 
+  /** The server's {@code host:port} (or several, comma-separated), from the URL, for messages. */
+  public String hostAndPort() {
+    int hosts = jdbcUrl.indexOf("//") + 2;
+    return jdbcUrl.substring(hosts, pathBounds()[0]);
+  }
+
   /** The database's name, from the URL's path. */
   public String databaseName() {
     int[] path = pathBounds();

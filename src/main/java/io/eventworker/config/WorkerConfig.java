@@ -28,6 +28,7 @@ public record WorkerConfig(
     Duration queueMetricsInterval,
     Duration shutdownTimeout,
     String logLevel,
+    String logFormat,
     Duration retention,
     boolean failUnhandledTypes) {
 
@@ -54,6 +55,8 @@ public record WorkerConfig(
   // Orchestrators send SIGKILL 10 s after SIGTERM; finish well before.
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(8);
   public static final String DEFAULT_LOG_LEVEL = "INFO";
+  /** {@code plain}: one line of text per entry; {@code json}: one JSON object per line. */
+  public static final String DEFAULT_LOG_FORMAT = "plain";
   private static final java.util.Set<String> LOG_LEVELS = java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private static final Duration MS = Duration.ofMillis(1);
@@ -91,6 +94,7 @@ public record WorkerConfig(
             s.duration(
                 "SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)),
             logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            logFormat(s.string("LOG_FORMAT", DEFAULT_LOG_FORMAT)),
             s.duration("RETENTION", null, Duration.ofHours(1), Duration.ofDays(36_500)),
             unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")));
     config.validate();
@@ -155,6 +159,13 @@ public record WorkerConfig(
     };
   }
 
+  private static String logFormat(String format) {
+    if (!format.equals("plain") && !format.equals("json")) {
+      throw new ConfigException("LOG_FORMAT", format, "expected plain or json");
+    }
+    return format;
+  }
+
   private static String logLevel(String level) {
     String upper = level.toUpperCase(java.util.Locale.ROOT);
     if (!LOG_LEVELS.contains(upper)) {
@@ -168,7 +179,7 @@ public record WorkerConfig(
     return new WorkerConfig(
         other, poolSize, poolIdleTimeout, connectTimeout, socketTimeout, statementTimeout, dbTimeZone,
         workerThreads, batchSize, pollInterval, maxAttempts, retryBackoff, retryBackoffMax, dbRetryBackoff,
-        dbRetryBackoffMax, httpHost, httpPort, queueMetricsInterval, shutdownTimeout, logLevel, retention,
+        dbRetryBackoffMax, httpHost, httpPort, queueMetricsInterval, shutdownTimeout, logLevel, logFormat, retention,
         failUnhandledTypes);
   }
 

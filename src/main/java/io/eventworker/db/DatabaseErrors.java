@@ -104,6 +104,19 @@ public final class DatabaseErrors {
     return "3D000".equals(state) ? ": check the database name in DATABASE_URL" : "";
   }
 
+  /**
+   * Why a connection failed, in words that name what to check: the unknown host's name, or the
+   * innermost cause's message ("Connection refused").
+   */
+  public static String reason(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.UnknownHostException) {
+        return "unknown host " + t.getMessage();
+      }
+    }
+    return rootMessage(e);
+  }
+
   /** The message of the innermost cause: "Connection refused" rather than the pool's wrapper. */
   public static String rootMessage(Throwable e) {
     Throwable root = e;

@@ -41,15 +41,21 @@ public final class ReadinessCheck implements Supplier<String> {
     return answer;
   }
 
+  // The database is asked first: while the worker waits for it to start, the database is the
+  // reason it is not ready, and the one an operator has to act on.
   private String check() {
-    String state = workerState.get();
-    if (state != null) {
-      return state;
+    String database = databaseProblem();
+    if (database != null) {
+      return database;
     }
+    return workerState.get();
+  }
+
+  private String databaseProblem() {
     try (Connection c = dataSource.getConnection()) {
       return c.isValid(1) ? null : "database did not answer within 1 s";
     } catch (Exception e) {
-      return "database: " + DatabaseErrors.rootMessage(e);
+      return "database: " + DatabaseErrors.reason(e);
     }
   }
 }

@@ -76,7 +76,11 @@ public final class EventFileLoader {
       cancel(copy);
       c.rollback();
       if ("23503".equals(e.getSQLState())) {
-        throw missingUser(c, userFirstLine, e);
+        Exception refusal = missingUser(c, userFirstLine, e);
+        if (refusal instanceof InvalidInputException badLine) {
+          throw badLine;
+        }
+        throw e;
       }
       throw translate(e, fileLines, rows);
     } catch (InvalidInputException | IOException | RuntimeException e) {
@@ -142,7 +146,7 @@ public final class EventFileLoader {
   }
 
   /** Names the first line whose user_id is not in users, after COPY failed on the foreign key. */
-  private static SQLException missingUser(Connection c, Map<Integer, Integer> userFirstLine, SQLException e)
+  private static Exception missingUser(Connection c, Map<Integer, Integer> userFirstLine, SQLException e)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(MISSING_USERS)) {
       ps.setArray(1, c.createArrayOf("int4", userFirstLine.keySet().toArray()));
@@ -161,8 +165,8 @@ public final class EventFileLoader {
       if (firstUser == null) {
         return e;
       }
-      return new SQLException(
-          "line " + firstLine + ": user_id " + firstUser + " is not in the users table", e.getSQLState(), e);
+      return new InvalidInputException(
+          "line " + firstLine + ": user_id " + firstUser + " is not in the users table");
     }
   }
 

@@ -114,7 +114,8 @@ final class BatchHandling {
     for (ClaimedEvent event : events) {
       long started = System.nanoTime();
       rows.begin();
-      try {
+      // A handler's own log lines name the event too.
+      try (EventContext context = EventContext.of(event.id(), event.type())) {
         handlers.forType(event.type()).handle(event, rows);
         rows.keep(event);
       } catch (InvalidEventException e) {
@@ -160,10 +161,10 @@ final class BatchHandling {
       Event event = f.event();
       if (f.retryDelayMillis() < 0) {
         metrics.failed(event.type(), 1);
-        failureLog.failed(event, f.error());
+        failureLog.failed(event.id(), event.type(), f.error());
       } else {
         metrics.retried(event.type());
-        failureLog.retried(event, event.attempts() + 1, attempts.max(), f.retryDelayMillis(), f.error());
+        failureLog.retried(event.id(), event.type(), event.attempts() + 1, attempts.max(), f.retryDelayMillis(), f.error());
       }
     }
     metrics.batchCompleted(result.size(), nanos);

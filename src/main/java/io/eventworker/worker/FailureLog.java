@@ -26,14 +26,18 @@ final class FailureLog {
     this.windowStart = nanoTime.getAsLong();
   }
 
-  /** Logs that {@code event} failed for good, and why. */
-  void failed(Object event, String error) {
-    warn("{} failed: {}", event, error);
+  /** Logs that event {@code id} failed for good, and why. */
+  void failed(long id, String type, String error) {
+    try (EventContext context = EventContext.of(id, type)) {
+      warn("event {} ({}) failed: {}", id, type, error);
+    }
   }
 
-  /** Logs that attempt {@code attempt} of {@code max} of {@code event} failed, and when the next is. */
-  void retried(Object event, int attempt, int max, long delayMillis, String error) {
-    warn("{} attempt {} of {} failed, next in {} ms: {}", event, attempt, max, delayMillis, error);
+  /** Logs that attempt {@code attempt} of {@code max} of event {@code id} failed, and when the next is. */
+  void retried(long id, String type, int attempt, int max, long delayMillis, String error) {
+    try (EventContext context = EventContext.of(id, type)) {
+      warn("event {} ({}) attempt {} of {} failed, next in {} ms: {}", id, type, attempt, max, delayMillis, error);
+    }
   }
 
   /** Logs a warning unless this window's lines are used up. */

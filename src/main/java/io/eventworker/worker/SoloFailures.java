@@ -123,13 +123,12 @@ final class SoloFailures {
   private void settleHeld(Connection c, String type, int attempt, Failure failure) throws SQLException {
     repository.complete(c, List.of(), List.of(), List.of(failure));
     c.commit();
-    String event = "event " + failure.eventId() + " (" + type + ")";
     if (failure.retryDelayMillis() < 0) {
       metrics.failed(type, 1);
-      failureLog.failed(event, failure.error());
+      failureLog.failed(failure.eventId(), type, failure.error());
     } else {
       metrics.retried(type);
-      failureLog.retried(event, attempt, attempts.max(), failure.retryDelayMillis(), failure.error());
+      failureLog.retried(failure.eventId(), type, attempt, attempts.max(), failure.retryDelayMillis(), failure.error());
     }
   }
 }

@@ -41,8 +41,8 @@ class EnqueueCommandTest {
     assertEquals(2, notObject.status());
     assertTrue(notObject.err().contains("'data' must be a JSON object"), notObject.err());
     Cli.Result noUser = Cli.run(db.env(), "enqueue", "--type", "metric", "--user", "42", "--data", "{}");
-    assertEquals(1, noUser.status());
-    assertTrue(noUser.err().contains("violates foreign key constraint"), noUser.err());
+    assertEquals(2, noUser.status(), noUser.toString());
+    assertEquals("event-worker: --user 42: user_id 42 is not in the users table\n", noUser.err());
     Cli.Result both = Cli.run(db.env(), "enqueue", "--type", "metric", "--data", "{}", "--file", "x.ndjson");
     assertEquals(2, both.status());
     Cli.Result neither = Cli.run(db.env(), "enqueue");
@@ -73,9 +73,9 @@ class EnqueueCommandTest {
         2, "line 3: unknown field 'userid'");
     assertRefused("{\"event_type\":\"metric\",\"data\":{}}\n{\"event_type\":\"metric\",\"user_id\":\"7\",\"data\":{}}\n",
         2, "line 2: 'user_id' must be an integer or null");
-    // Rejected by the server (no such user): the COPY row is mapped back to the file's line.
+    // Rejected by the server (no such user): a bad line too, mapped back to the file's line.
     assertRefused("{\"event_type\":\"metric\",\"data\":{}}\n\n\n{\"event_type\":\"metric\",\"user_id\":99,\"data\":{}}\n",
-        1, "line 4: user_id 99 is not in the users table");
+        2, "line 4: user_id 99 is not in the users table");
     assertEquals(0, db.queryLong("SELECT count(*) FROM events"));
   }
 
@@ -103,6 +103,23 @@ class EnqueueCommandTest {
     Cli.Result result = Cli.run(db.env(), "enqueue", "--file", dir.resolve("nope.ndjson").toString());
     assertEquals(2, result.status());
     assertTrue(result.err().contains("no such file"), result.err());
+  }
+
+  @Test
+  void aDirectoryIsABadFileNotAnIoError() {
+    Cli.Result result = Cli.run(db.env(), "enqueue", "--file", dir.toString());
+    assertEquals(2, result.status(), result.toString());
+    assertEquals("event-worker: " + dir + " is a directory, not an NDJSON file\n", result.err());
+  }
+
+  @Test
+  void theHelpTextsExampleWorksOnAFreshlyMigratedDatabase() throws Exception {
+    String help = Cli.run(db.env(), "enqueue", "--help").out();
+    String example = help.lines().map(String::trim).filter(l -> l.startsWith("{\"event_type\"")).findFirst().orElseThrow();
+    Path file = Files.writeString(dir.resolve("example.ndjson"), example + "\n");
+    Cli.Result result = Cli.run(db.env(), "enqueue", "--file", file.toString());
+    assertEquals(0, result.status(), result.toString());
+    assertTrue(result.out().startsWith("stored 1 event from " + file + " in "), result.out());
   }
 
   private void assertRefused(String content, int status, String message) throws Exception {

@@ -72,6 +72,16 @@ class StatusCommandTest {
   }
 
   @Test
+  void showsWhetherTheServerRunsAutovacuum() throws Exception {
+    boolean on = db.queryLong("SELECT (setting = 'on')::int FROM pg_settings WHERE name = 'autovacuum'") == 1;
+    Cli.Result text = Cli.run(db.env(), "status");
+    assertEquals(0, text.status(), text.toString());
+    assertTrue(text.out().contains(on ? "autovacuum: on\n" : "warning: autovacuum is off on this server: "), text.out());
+    JsonNode json = Json.MAPPER.readTree(Cli.run(db.env(), "status", "--json").out());
+    assertEquals(on, json.get("autovacuum").asBoolean(), json.toString());
+  }
+
+  @Test
   void aBadSettingStopsAnyCommandWithItsNameAndValue() {
     Cli.Result result = Cli.run(db.env("BATCH_SIZE", "lots"), "status");
     assertEquals(2, result.status());

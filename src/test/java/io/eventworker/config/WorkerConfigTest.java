@@ -163,6 +163,7 @@ class WorkerConfigTest {
         "HTTP_PORT|http|expected a whole number from 0 to 65535",
         "HTTP_HOST|no-such-host.invalid|expected an address of this machine",
         "LOG_LEVEL|verbose|expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF",
+        "LOG_FORMAT|JSON|expected plain or json",
         "DB_TIMEZONE|Mars/Olympus|expected a time zone name",
         "DB_TIMEZONE|UTC+5|not an offset such as +05:00",
         "DB_TIMEZONE|+05:00|not an offset such as +05:00",

@@ -39,6 +39,8 @@ class StartupIT {
     try (WorkerProcess worker = WorkerProcess.run("new-york",
         seeded.env("JAVA_TOOL_OPTIONS", "-Duser.timezone=America/New_York"))) {
       worker.awaitReady(Duration.ofSeconds(30));
+      boolean autovacuum = seeded.queryLong("SELECT (setting = 'on')::int FROM pg_settings WHERE name = 'autovacuum'") == 1;
+      assertEquals(!autovacuum, worker.output().contains("WARN  [main] RunCommand - autovacuum is off on this server"), worker.output());
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (seeded.queryLong("SELECT count(*) FROM events WHERE status = 'processed'") == 0) {
         assertTrue(System.nanoTime() < deadline, worker.output());
@@ -91,6 +93,8 @@ class StartupIT {
       WorkerProcess.HttpResult ready = p.get("/health/ready");
       assertEquals(503, ready.status(), p.output());
       assertTrue(ready.body().contains("\"status\":\"DOWN\""), ready.body());
+      // The database's reason, not "starting", while the worker waits for it.
+      assertTrue(ready.body().contains("\"reason\":\"database: Connection refused\""), ready.body());
       assertTrue(p.isAlive());
       p.terminate();
       assertEquals(0, p.awaitExit(Duration.ofSeconds(10)), p.output());

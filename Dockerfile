@@ -23,7 +23,7 @@ RUN mkdir -p /app/handlers
 USER 10001:10001
 ENV HTTP_PORT=8080 HOME=/tmp
 EXPOSE 8080
-# The seed's 30 s health-check interval; ready means the worker runs and its database answers.
+# The original description's 30 s health-check interval; ready means the worker runs and its database answers.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD wget -q -O /dev/null "http://127.0.0.1:${HTTP_PORT}/health/ready" || exit 1
 # Exec form: the JVM is PID 1 and receives SIGTERM itself, so it drains and exits 0.

@@ -1,4 +1,4 @@
--- The seed's schema, as the seed document gives it: the four tables and their indexes, the
+-- The original description's schema, as the seed document gives it: the four tables and their indexes, the
 -- updated_at trigger function and its two triggers, and get_user_statistics.
 -- Loadable with `psql -f database/init.sql` and mounted into docker-entrypoint-initdb.d by
 -- docker-compose.yml. The worker's own additions are migrations applied on top of this file by

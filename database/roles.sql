@@ -1,4 +1,4 @@
--- The seed's least-privilege roles: app_user (connect, DML on every table, sequences) and
+-- The original description's least-privilege roles: app_user (connect, DML on every table, sequences) and
 -- readonly_user (SELECT only). Run as the owner of the tables (the role that runs `migrate`),
 -- in the application's database, once the tables exist:
 --

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Restores a whole custom-format dump (made by backup.sh, pg_dump -Fc) into a database: the
-# seed's `pg_restore -U mockuser -d mockdb < backup.dump`, made safe:
+# original description's `pg_restore -U mockuser -d mockdb < backup.dump`, made safe:
 #   pg_restore --no-owner --exit-on-error --single-transaction [--clean --if-exists] -d TARGET DUMP
 # --single-transaction: either the whole dump is restored or the database is left unchanged.
 #

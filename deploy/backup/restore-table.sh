@@ -1,6 +1,6 @@
 #!/bin/sh
 # Restores the rows of one table from a custom-format dump (made by backup.sh) into an existing
-# database whose schema already has the table: the seed's "restore specific table", made safe.
+# database whose schema already has the table: the original description's "restore specific table", made safe.
 #
 # In ONE transaction (psql --single-transaction, ON_ERROR_STOP):
 #   TRUNCATE ONLY the table(s); load the dump's rows (pg_restore --data-only, selected entries);

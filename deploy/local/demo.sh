@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs event-worker on real events against the local PostgreSQL, from a fresh clone:
 # starts PostgreSQL if it is down, builds the jar if needed, creates the database
-# event_worker_demo (init.sql, as the seed's container does, then `migrate`), loads sample
+# event_worker_demo (init.sql, as the original description's container does, then `migrate`), loads sample
 # events with `enqueue --file`, runs the worker until they are processed, shows the result,
 # and stops it with SIGTERM. With --keep-running the worker stays up (Ctrl-C stops it).
 #
@@ -39,7 +39,7 @@ if [ ! -f "$jar" ] || [ -n "$(find src database pom.xml -newer "$jar" -print -qu
   mvn -B -q -Dstyle.color=never package -DskipTests 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 fi
 
-step "database ${db}: the seed's init.sql, sample users, then event-worker migrate"
+step "database ${db}: the original description's init.sql, sample users, then event-worker migrate"
 # A first run has no database to drop: no NOTICE saying so.
 PGOPTIONS='-c client_min_messages=warning' dropdb --if-exists --force "$db"
 createdb "$db"
@@ -79,7 +79,7 @@ java -jar "$jar" status
 psql -d "$db" -c "SELECT status, count(*), max(last_error) AS example_error FROM events GROUP BY status ORDER BY status"
 psql -d "$db" -c "SELECT 'data_entries' AS table_name, count(*) FROM data_entries UNION ALL SELECT 'metrics', count(*) FROM metrics"
 
-step "the seed's own report on the worker's rows: get_user_statistics(1), user 1 (Ada)"
+step "the original description's own report on the worker's rows: get_user_statistics(1), user 1 (Ada)"
 psql -d "$db" -c "SELECT * FROM get_user_statistics(1)"
 
 step "a few of the worker's metrics (curl localhost:${HTTP_PORT}/metrics)"

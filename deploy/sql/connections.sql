@@ -1,4 +1,4 @@
--- The seed's connection status for this database (it filtered on datname = 'mockdb').
+-- The original description's connection status for this database (it filtered on datname = 'mockdb').
 SELECT pid,
        usename,
        application_name,

@@ -1,4 +1,4 @@
--- The seed's health check, then what a person checks next: version and uptime.
+-- The original description's health check, then what a person checks next: version and uptime.
 SELECT 1 AS health_check;
 SELECT version() AS version,
        pg_postmaster_start_time() AS started_at,

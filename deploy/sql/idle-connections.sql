@@ -1,4 +1,4 @@
--- The seed's fix for a high connection count ("kill idle connections"), as a preview: the
+-- The original description's fix for a high connection count ("kill idle connections"), as a preview: the
 -- sessions it would end. The worker's pool closes its own idle connections after
 -- DB_IDLE_TIMEOUT; a long-idle session here is usually another client.
 SELECT pid, usename, application_name, client_addr, state_change

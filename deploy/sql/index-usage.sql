@@ -1,4 +1,4 @@
--- The seed's index usage. In PostgreSQL 15 pg_stat_user_indexes names the table relname and
+-- The original description's index usage. In PostgreSQL 15 pg_stat_user_indexes names the table relname and
 -- the index indexrelname.
 SELECT schemaname,
        relname AS tablename,
@@ -10,7 +10,7 @@ SELECT schemaname,
 FROM pg_stat_user_indexes
 ORDER BY idx_scan DESC;
 
--- The seed's index-usage ratio per table; nullif keeps a never-scanned table from dividing by 0.
+-- The original description's index-usage ratio per table; nullif keeps a never-scanned table from dividing by 0.
 SELECT schemaname,
        relname AS tablename,
        round(100.0 * idx_scan / nullif(seq_scan + idx_scan, 0), 1) AS index_usage_ratio

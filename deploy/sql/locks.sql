@@ -1,4 +1,4 @@
--- The seed's lock monitoring: locks not granted. The worker claims with SKIP LOCKED and never
+-- The original description's lock monitoring: locks not granted. The worker claims with SKIP LOCKED and never
 -- waits for a row lock, so a worker session here waits on something else (DDL, a long report).
 SELECT l.locktype,
        l.database,

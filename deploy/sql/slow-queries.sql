@@ -1,4 +1,4 @@
--- The seed's slow queries, for PostgreSQL 15: pg_stat_statements renamed total_time, mean_time
+-- The original description's slow queries, for PostgreSQL 15: pg_stat_statements renamed total_time, mean_time
 -- and stddev_time to total_exec_time, mean_exec_time and stddev_exec_time (in 13). Needs
 -- shared_preload_libraries = 'pg_stat_statements' (deploy/postgres/postgresql.conf) and, once
 -- per database, CREATE EXTENSION pg_stat_statements.

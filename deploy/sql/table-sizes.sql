@@ -1,5 +1,5 @@
--- The seed's table sizes and table statistics in one view. pg_stat_user_tables names the table
--- relname in PostgreSQL 15 (the seed's query called it tablename).
+-- The original description's table sizes and table statistics in one view. pg_stat_user_tables names the table
+-- relname in PostgreSQL 15 (the original description's query called it tablename).
 SELECT s.schemaname,
        s.relname AS tablename,
        pg_size_pretty(pg_total_relation_size(s.relid)) AS total_size,

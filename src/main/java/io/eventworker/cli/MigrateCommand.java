@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Brings the database schema up to date.",
-      "On an empty database it creates the seed's schema (database/init.sql) and then the"
+      "On an empty database it creates the original schema (database/init.sql) and then the"
           + " worker's migrations; on a database made by init.sql only the worker's migrations."
           + " Running it again changes nothing."
     })

@@ -34,7 +34,7 @@ public record WorkerConfig(
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
-  // The seed's client pool: 10 connections, 30 s idle timeout, 2 s connection timeout.
+  // The original description's client pool: 10 connections, 30 s idle timeout, 2 s connection timeout.
   public static final int DEFAULT_POOL_SIZE = 10;
   public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);

@@ -29,7 +29,7 @@ public final class ConnectionPool {
   private ConnectionPool() {}
 
   /**
-   * A pool with the seed's settings. Connections start with auto-commit off: every unit of work is
+   * A pool with the original description's settings. Connections start with auto-commit off: every unit of work is
    * an explicit transaction.
    */
   public static HikariDataSource create(WorkerConfig config, MeterRegistry registry, Use use) {
@@ -61,7 +61,7 @@ public final class ConnectionPool {
 
   /**
    * Every connection of the worker: the driver's settings for its use, and the session time zone.
-   * The driver sends the JVM's zone as the session's; the seed's columns are timestamps without
+   * The driver sends the JVM's zone as the session's; the original description's columns are timestamps without
    * time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how created_at is
    * read. It is pinned to DB_TIMEZONE, whatever zone the JVM runs in.
    */

@@ -15,7 +15,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 
 /**
- * The schema's versions, applied by Flyway: migration 1 is the seed's init.sql, later ones are the
+ * The schema's versions, applied by Flyway: migration 1 is the original description's init.sql, later ones are the
  * worker's own (SQL files under {@code io/eventworker/db/migration}). Then those of the handlers
  * that declare migrations for their own tables: each handler's in a history of its own, so that
  * handlers number their versions independently of the worker and of each other.
@@ -45,7 +45,7 @@ public final class Migrations {
             .dataSource(dataSource)
             .locations("classpath:io/eventworker/db/migration")
             .javaMigrations(new V1__Seed_schema())
-            // A database made by init.sql has the seed's tables but no history yet: record it as
+            // A database made by init.sql has the original description's tables but no history yet: record it as
             // version 1 and apply only what comes after.
             .baselineOnMigrate(true)
             .baselineVersion("1")

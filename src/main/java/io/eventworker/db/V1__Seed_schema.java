@@ -9,9 +9,10 @@ import org.flywaydb.core.api.migration.BaseJavaMigration;
 import org.flywaydb.core.api.migration.Context;
 
 /**
- * Migration 1: the seed's schema, executed from {@code database/init.sql} (packaged as {@code
- * db/seed/init.sql}) so that the file stays the single copy of it. A database that was created by
- * init.sql is baselined at this version instead. The class name is Flyway's naming convention.
+ * Migration 1: the schema of the original system description ("seed" in names that databases
+ * already record), executed from {@code database/init.sql} (packaged as {@code db/seed/init.sql})
+ * so that the file stays the single copy of it. A database that was created by init.sql is
+ * baselined at this version instead. The class name is Flyway's naming convention.
  */
 @SuppressWarnings("checkstyle:TypeName")
 public final class V1__Seed_schema extends BaseJavaMigration {

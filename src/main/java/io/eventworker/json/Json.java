@@ -21,8 +21,8 @@ public final class Json {
 
   /**
    * Reads 1.10 as 1.10 and 1e400 as a finite decimal, never as a rounded or infinite double; reads
-   * any number, string and key PostgreSQL can store, numbers of many digits in near-linear time (the
-   * JDK's own parsing takes 7 s for forty numbers of 131,072 digits, this one 0.1 to 0.3 s).
+   * any number, string and key PostgreSQL can store, numbers of many digits in near-linear time
+   * (the JDK's own parsing is quadratic in the digits: docs/PERFORMANCE.md).
    */
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(

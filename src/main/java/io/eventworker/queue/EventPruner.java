@@ -15,8 +15,8 @@ public final class EventPruner {
   private static final int STEP = 1000;
   private static final long MIN_PAUSE_MILLIS = 10;
   // Pausing nine times as long as each step took keeps pruning to a tenth of one connection's time
-  // whatever the server's load: on 2 cores, a few percent off a running worker's throughput rather
-  // than a tenth (measured by `event-worker bench`). About 25,000 rows a second here.
+  // whatever the server's load, so that a running worker keeps nearly all of its throughput
+  // (docs/PERFORMANCE.md).
   private static final int PAUSE_PER_STEP_TIME = 9;
 
   private final EventMaintenance maintenance = new EventMaintenance();

@@ -8,7 +8,7 @@ package io.eventworker.queue;
  *
  * <p>Each worker thread has its own budget, a fixed share of the memory set aside for payloads:
  * budgets drawn from one shared pool let several threads read at once against the same free room,
- * and a burst of 58 kB documents ran the worker out of memory that way.
+ * and a burst of mid-sized documents could run the worker out of memory that way.
  */
 public final class PayloadBudget {
 

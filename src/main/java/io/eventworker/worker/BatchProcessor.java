@@ -24,15 +24,10 @@ import org.slf4j.LoggerFactory;
  * rows, mark each event processed, retried or failed, commit. A crash at any instant leaves every
  * event either processed with its rows, or pending with nothing written.
  *
- * <p>Whose fault a failure is decides what happens. A handler that throws charges its event an
- * attempt. Rows the database rejects as data (SQLSTATE class 22 or 23, or 54000: a value over
- * one of the server's limits) fail their event alone. A write the server cancels
- * (DB_STATEMENT_TIMEOUT, or pg_cancel_backend) is done again one event at a time, and an event
- * whose own write is cancelled is charged an attempt: whoever cancels it, an event is charged
- * only what MAX_ATTEMPTS allows, and none waits forever. Any other database error is the
- * system's (a missing column, a revoked privilege, a claim that times out, a lock held
- * elsewhere): the batch rolls back untouched, no attempt is charged, and the loop waits before
- * trying again.
+ * <p>Whose fault a failure is decides what happens (docs/DESIGN.md): a handler's error charges its
+ * event an attempt; rows rejected as data fail their event alone; a cancelled write is done again
+ * one event at a time; any other database error is the system's, and the batch rolls back
+ * untouched, charged to no event.
  */
 final class BatchProcessor {
 

@@ -7,19 +7,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Where the last claim of each event type ended, shared by the threads of a worker. Claims start
- * past it: the index entries of events already processed linger until vacuum removes them, and
- * while another session holds an old snapshot vacuum cannot, so a claim from the start would walk
- * all of them again.
+ * Where the last claim of each event type ended, shared by a worker's threads. Claims start past
+ * it, since the index entries of processed events linger until vacuum removes them (longer while
+ * an old snapshot is held), and a claim from the start would walk them all again.
  *
- * <p>A claim from the beginning (a rescan) finds what the cursor has passed: events committed
- * after a claim passed their place (two producers' transactions commit in the other order than
- * they began, and run_at is when a transaction began), and events whose batch another worker
- * rolled back. A rescan is due once twenty times as long as the last one took has gone by: every
- * few milliseconds when a rescan costs what any claim does, less often when it has many lingering
- * entries to walk, and every {@code maxRescanNanos} at the least. A batch cut short by its
- * payloads rewinds the cursor once it has committed: the events it locked but did not take are
- * due at once.
+ * <p>A rescan from the start finds what the cursor passed: events committed out of the order they
+ * began in, and events whose batch rolled back. It is due once twenty times as long as the last
+ * one took has passed, and every {@code maxRescanNanos} at the least. A batch cut short by its
+ * payloads rewinds the cursor once it has committed.
  */
 final class ClaimCursors {
 

@@ -157,9 +157,9 @@ class ChaosIT {
 
   /**
    * 200,000 events, three worker processes; twenty times, one of them chosen at random is killed
-   * with SIGKILL and restarted, a few seconds apart. The workers drain ~80,000 events/s, so the
-   * events arrive in 20 chunks of 10,000 (one per round) and each kill waits until a random 10-70%
-   * of the chunk is done: every kill lands while the workers are busy with it. The workers run
+   * with SIGKILL and restarted, a few seconds apart. The workers drain a backlog within moments, so
+   * the events arrive in 20 chunks of 10,000 (one per round) and each kill waits until a random
+   * 10-70% of the chunk is done: every kill lands while the workers are busy with it. The workers run
    * with 2 threads and batches of 50 (instead of 4 and 500), which spreads each chunk over many
    * more, shorter transactions, so that a kill cuts some of them open.
    */

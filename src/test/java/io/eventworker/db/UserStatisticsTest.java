@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The seed's get_user_statistics, on data_entries the worker wrote from events. */
+/** The original description's get_user_statistics, on data_entries the worker wrote from events. */
 @Tag("database")
 class UserStatisticsTest {
 

@@ -16,7 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** docker-compose accepts the Compose file, and it is the seed's stack. */
+/** docker-compose accepts the Compose file, and it is the original description's stack. */
 @Tag("deploy")
 class ComposeFileIT {
 

@@ -166,7 +166,7 @@ class DockerfileIT {
         Matcher m = Pattern.compile("\\bCMD (.*)$").matcher(line);
         assertTrue(m.find(), line);
         healthcheck = m.group(1);
-        assertTrue(line.contains("--interval=30s"), "the seed's 30 s interval: " + line);
+        assertTrue(line.contains("--interval=30s"), "the original description's 30 s interval: " + line);
       } else if (line.startsWith("COPY --from=build ")) {
         copied = line.substring("COPY --from=build ".length()).trim();
       } else if (line.startsWith("USER ")) {

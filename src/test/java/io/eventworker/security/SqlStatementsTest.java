@@ -44,7 +44,7 @@ class SqlStatementsTest {
   private static final Map<String, String> REVIEWED = Map.ofEntries(
       Map.entry("worker/InsertListener.java|\"LISTEN \" + EventRepository.CHANNEL", "a constant channel name; LISTEN takes no parameters"),
       Map.entry("bench/LatencyProbe.java|\"LISTEN \" + CHANNEL", "a constant channel name; LISTEN takes no parameters"),
-      Map.entry("db/V1__Seed_schema.java|statement.execute(script())", "runs database/init.sql, the seed's schema: no values"),
+      Map.entry("db/V1__Seed_schema.java|statement.execute(script())", "runs database/init.sql, the original description's schema: no values"),
       Map.entry("db/ConnectionPool.java|prepareStatement(\"SELECT set_config('TimeZone', ?, false)\")", "the zone is a bind parameter"),
       Map.entry("queue/RowBatch.java|prepareStatement(target.sql())", "RowInsert builds it from checked identifiers and a fixed list of types; values are bound as arrays"),
       Map.entry("queue/EventRepository.java|prepareStatement(completion(rows, !failures.isEmpty()))", "RowInsert statements and a constant as WITH clauses of a constant UPDATE; values bound"),

@@ -33,7 +33,7 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
   public enum Schema {
     /** Nothing: for testing migrate itself. */
     EMPTY,
-    /** database/init.sql only, as the seed's container creates it. */
+    /** database/init.sql only, as the original description's container creates it. */
     INIT_SQL,
     /** init.sql and every migration: what the worker runs on. */
     MIGRATED
@@ -171,7 +171,7 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
     }
   }
 
-  /** The seed's schema file, as a producer's container would run it. */
+  /** The original description's schema file, as a producer's container would run it. */
   public static String initSql() {
     try {
       return Files.readString(Path.of("database/init.sql"), StandardCharsets.UTF_8);

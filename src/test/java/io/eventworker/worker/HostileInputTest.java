@@ -60,7 +60,7 @@ class HostileInputTest {
           }
         }
       }
-      // A user_id that no longer exists: the seed's foreign key keeps producers from writing one,
+      // A user_id that no longer exists: the original schema's foreign key keeps producers from writing one,
       // so the test writes it with the foreign keys off, as a restored or repaired table might.
       try (Statement s = c.createStatement()) {
         s.execute("SET session_replication_role = replica");

@@ -45,8 +45,9 @@ class LateCommitTest {
         waits.add((System.nanoTime() - committed) / 1_000_000);
       }
     }
-    // Without rescans as often as they are cheap, these waited for the rescan every 5 s.
-    assertTrue(waits.stream().allMatch(ms -> ms < 1_000), "waits in ms: " + waits);
+    // Without rescans as often as they are cheap, these waited for the rescan every 5 s; half of
+    // that tells the two apart even on a loaded machine.
+    assertTrue(waits.stream().allMatch(ms -> ms < 2_500), "waits in ms: " + waits);
     assertEquals(10, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(10, db.queryLong("SELECT count(DISTINCT key) FROM data_entries"));
   }

@@ -160,6 +160,17 @@ public final class EventRepository {
     }
   }
 
+  /**
+   * Writes {@code rows} on their own, one statement per table, apart from the statement that
+   * completes their events: for a batch that looks, behind savepoints, for the events whose rows
+   * the database refuses.
+   */
+  public void insertRows(Connection c, List<RowBatch> rows) throws SQLException {
+    for (RowBatch batch : rows) {
+      batch.insert(c);
+    }
+  }
+
   private String completion(List<RowBatch> rows, boolean withFailures) {
     List<String> clauses = new ArrayList<>(rows.size() + 1);
     rows.forEach(batch -> clauses.add(batch.target().sql()));

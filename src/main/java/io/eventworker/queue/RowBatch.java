@@ -36,7 +36,7 @@ public final class RowBatch {
   }
 
   /** Runs the insert on its own. */
-  public void insert(Connection c) throws SQLException {
+  void insert(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(target.sql())) {
       bind(ps, 1);
       ps.executeUpdate();

@@ -65,7 +65,7 @@ final class BatchHandling {
 
   /** Runs the handlers of {@code events}, then writes their rows and completes them as {@code write} says. */
   Result handleAndWrite(Connection c, List<ClaimedEvent> events, Write write) throws SQLException {
-    BatchRows rows = new BatchRows();
+    BatchRows rows = new BatchRows(repository);
     List<Outcome> failures = new ArrayList<>();
     List<Event> handled = handle(events, rows, failures);
     Result result = switch (write) {

@@ -4,6 +4,7 @@ import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
+import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.RowBatch;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -24,8 +25,13 @@ final class BatchRows implements Rows {
 
   private record Row(RowInsert target, String[] values) {}
 
+  private final EventRepository repository;
   private final Map<Event, List<Row>> kept = new LinkedHashMap<>();
   private final List<Row> current = new ArrayList<>();
+
+  BatchRows(EventRepository repository) {
+    this.repository = repository;
+  }
 
   /** Starts collecting the rows of the next event. */
   void begin() {
@@ -96,9 +102,7 @@ final class BatchRows implements Rows {
     for (Event event : events) {
       Savepoint savepoint = c.setSavepoint();
       try {
-        for (RowBatch batch : batches(List.of(event))) {
-          batch.insert(c);
-        }
+        repository.insertRows(c, batches(List.of(event)));
         c.releaseSavepoint(savepoint);
         written.add(event);
       } catch (SQLException e) {
@@ -134,9 +138,7 @@ final class BatchRows implements Rows {
     }
     Savepoint savepoint = c.setSavepoint();
     try {
-      for (RowBatch batch : batches(events)) {
-        batch.insert(c);
-      }
+      repository.insertRows(c, batches(events));
       c.releaseSavepoint(savepoint);
     } catch (SQLException e) {
       if (!DatabaseErrors.isCausedByData(e)) {

@@ -1,5 +1,6 @@
 package io.eventworker.metrics;
 
+import io.eventworker.runtime.DaemonThreads;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -35,14 +36,7 @@ public final class HttpEndpoint implements AutoCloseable {
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 16);
     // Two threads: a slow readiness probe (database down) must not hold up a metrics scrape.
-    executor =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "event-worker-http");
-              t.setDaemon(true);
-              return t;
-            });
+    executor = Executors.newFixedThreadPool(2, DaemonThreads.named("event-worker-http"));
     server.setExecutor(executor);
     server.createContext(
         "/", exchange -> respond(exchange, 404, "text/plain", "not found\n"));

@@ -1,5 +1,6 @@
 package io.eventworker.metrics;
 
+import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.QueueDepth;
 import io.micrometer.core.instrument.Gauge;
@@ -49,12 +50,7 @@ public final class QueueGauges implements AutoCloseable {
   private final GaugeValue deadRows = new GaugeValue();
   private final GaugeValue oldestTransaction = new GaugeValue();
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "event-worker-queue-gauges");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("event-worker-queue-gauges"));
   private volatile boolean failing;
 
   public QueueGauges(MeterRegistry registry, DataSource dataSource, EventRepository repository) {

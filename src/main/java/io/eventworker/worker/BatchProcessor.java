@@ -1,5 +1,7 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.FatalErrors;
+import io.eventworker.runtime.Backoff;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.Handlers;
@@ -58,7 +60,7 @@ final class BatchProcessor {
       int batchSize,
       long payloadBytes,
       int maxAttempts,
-      RetryBackoff backoff,
+      Backoff backoff,
       WorkerMetrics metrics,
       Clock clock) {
     this.dataSource = dataSource;
@@ -259,7 +261,7 @@ final class BatchProcessor {
       } catch (Throwable e) {
         // Whatever the handler throws is this event's doing, Errors included; only the JVM
         // itself failing (out of memory) is not.
-        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+        if (FatalErrors.isFatal(e)) {
           throw e;
         }
         rows.discard();

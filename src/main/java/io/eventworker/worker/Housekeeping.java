@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.config.Settings;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.handler.Handlers;
@@ -36,11 +37,7 @@ final class Housekeeping implements AutoCloseable {
   private final WorkerMetrics metrics;
   private final EventMaintenance maintenance = new EventMaintenance();
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "event-worker-housekeeping");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("event-worker-housekeeping"));
 
   Housekeeping(WorkerConfig config, DataSource dataSource, Handlers handlers, WorkerMetrics metrics) {
     this.config = config;

@@ -1,5 +1,7 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.DaemonThreads;
+import io.eventworker.runtime.Backoff;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.db.DatabaseRetry;
@@ -13,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -60,10 +61,7 @@ public final class Worker {
             config.batchSize(),
             payloadBytes,
             config.maxAttempts(),
-            new RetryBackoff(
-                config.retryBackoff(),
-                config.retryBackoffMax(),
-                () -> ThreadLocalRandom.current().nextDouble()),
+            Backoff.of(config.retryBackoff(), config.retryBackoffMax(), Backoff.Jitter.QUARTER),
             metrics,
             Clock.systemUTC());
     AtomicBoolean outage = new AtomicBoolean();
@@ -92,9 +90,9 @@ public final class Worker {
     if (running || wakeup.isStopped()) {
       throw new IllegalStateException("a worker starts once");
     }
-    threads.add(daemon(listener, "event-worker-listener"));
+    threads.add(DaemonThreads.create(listener, "event-worker-listener"));
     for (int i = 0; i < loops.size(); i++) {
-      threads.add(daemon(loops.get(i), "event-worker-" + (i + 1)));
+      threads.add(DaemonThreads.create(loops.get(i), "event-worker-" + (i + 1)));
     }
     threads.forEach(Thread::start);
     housekeeping.start();
@@ -142,12 +140,5 @@ public final class Worker {
       log.warn("{} worker threads still busy after {} ms; their transactions roll back on exit", alive, timeout.toMillis());
     }
     return alive == 0;
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    // Daemon threads: a batch stuck on a dead socket must not keep the JVM from exiting.
-    t.setDaemon(true);
-    return t;
   }
 }

@@ -1,5 +1,6 @@
 package io.eventworker.cli;
 
+import io.eventworker.db.Transactions;
 import io.eventworker.runtime.Backoff;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
@@ -109,10 +110,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
   /** A warning only: a database lost meanwhile is the worker's to wait out, not start-up's. */
   private static void warnIfAutovacuumIsOff(HikariDataSource dataSource) {
-    try (java.sql.Connection c = dataSource.getConnection()) {
-      boolean on = AutovacuumSetting.isOn(c);
-      c.commit();
-      if (!on) {
+    try {
+      if (!Transactions.read(dataSource, AutovacuumSetting::isOn)) {
         log.warn(AutovacuumSetting.OFF_WARNING);
       }
     } catch (java.sql.SQLException e) {

@@ -1,5 +1,6 @@
 package io.eventworker.metrics;
 
+import io.eventworker.db.Transactions;
 import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.QueueDepth;
@@ -80,13 +81,11 @@ public final class QueueGauges implements AutoCloseable {
   public void refresh() {
     List<QueueDepth> rows;
     EventRepository.TableHealth health;
-    try (Connection c = dataSource.getConnection()) {
-      try {
-        rows = repository.queueDepth(c);
-        health = repository.tableHealth(c);
-      } finally {
-        c.rollback();
-      }
+    try {
+      record Reading(List<QueueDepth> rows, EventRepository.TableHealth health) {}
+      Reading reading = Transactions.read(dataSource, c -> new Reading(repository.queueDepth(c), repository.tableHealth(c)));
+      rows = reading.rows();
+      health = reading.health();
     } catch (Exception e) {
       if (!failing) {
         log.warn("cannot read queue depth, gauges keep their last values: {}", e.toString());

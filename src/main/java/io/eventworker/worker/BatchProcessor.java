@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.db.Transactions;
 import io.eventworker.runtime.FatalErrors;
 import io.eventworker.runtime.Backoff;
 import io.eventworker.db.DatabaseErrors;
@@ -161,7 +162,7 @@ final class BatchProcessor {
           budget.refuse();
         }
       } catch (Throwable e) {
-        rollbackQuietly(c, e);
+        Transactions.rollbackQuietly(c, e);
         if (e instanceof UnrenderablePayloadException u) {
           unrenderable = u;
           // Cut short by its payloads: the events it rolled back are due.
@@ -316,11 +317,4 @@ final class BatchProcessor {
     metrics.batchCompleted(result.size(), nanos);
   }
 
-  static void rollbackQuietly(Connection c, Throwable cause) {
-    try {
-      c.rollback();
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
-    }
-  }
 }

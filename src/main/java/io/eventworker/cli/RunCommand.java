@@ -1,5 +1,7 @@
 package io.eventworker.cli;
 
+import io.eventworker.db.Transactions;
+import io.eventworker.runtime.Backoff;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
@@ -109,10 +111,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
   /** A warning only: a database lost meanwhile is the worker's to wait out, not start-up's. */
   private static void warnIfAutovacuumIsOff(HikariDataSource dataSource) {
-    try (java.sql.Connection c = dataSource.getConnection()) {
-      boolean on = AutovacuumSetting.isOn(c);
-      c.commit();
-      if (!on) {
+    try {
+      if (!Transactions.read(dataSource, AutovacuumSetting::isOn)) {
         log.warn(AutovacuumSetting.OFF_WARNING);
       }
     } catch (java.sql.SQLException e) {
@@ -127,7 +127,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
    */
   private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
       throws InterruptedException {
-    long waitMillis = config.dbRetryBackoff().toMillis();
+    Backoff backoff = Backoff.of(config.dbRetryBackoff(), config.dbRetryBackoffMax(), Backoff.Jitter.NONE);
+    int failures = 0;
     boolean warned = false;
     while (stopRequested.getCount() > 0) {
       try {
@@ -145,8 +146,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
           log.warn("waiting for the database at {}: {}", config.database().hostAndPort(), DatabaseErrors.reason(e));
           warned = true;
         }
-        stopRequested.await(waitMillis, TimeUnit.MILLISECONDS);
-        waitMillis = Math.min(waitMillis * 2, config.dbRetryBackoffMax().toMillis());
+        stopRequested.await(backoff.delayMillis(++failures), TimeUnit.MILLISECONDS);
       }
     }
     return false;

@@ -1,10 +1,10 @@
 package io.eventworker.db;
 
+import io.eventworker.runtime.Backoff;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +24,8 @@ public final class DatabaseRetry {
    * the same beat (resilience4j's exponential random backoff caps after randomising).
    */
   static IntervalFunction equalJitter(Duration initial, Duration max) {
-    long initialMillis = Math.max(1, initial.toMillis());
-    long maxMillis = max.toMillis();
-    return attempt -> {
-      double doubled = initialMillis * Math.pow(2, Math.min(attempt - 1, 30));
-      long capped = (long) Math.min(maxMillis, doubled);
-      return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
-    };
+    Backoff backoff = Backoff.of(initial, max, Backoff.Jitter.EQUAL);
+    return backoff::delayMillis;
   }
 
   /** A retry for transient database errors, backing off from {@code initial} up to {@code max}. */

@@ -1,7 +1,10 @@
 package io.eventworker.metrics;
 
+import io.eventworker.runtime.DaemonThreads;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.eventworker.json.Json;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,14 +38,7 @@ public final class HttpEndpoint implements AutoCloseable {
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 16);
     // Two threads: a slow readiness probe (database down) must not hold up a metrics scrape.
-    executor =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "event-worker-http");
-              t.setDaemon(true);
-              return t;
-            });
+    executor = Executors.newFixedThreadPool(2, DaemonThreads.named("event-worker-http"));
     server.setExecutor(executor);
     server.createContext(
         "/", exchange -> respond(exchange, 404, "text/plain", "not found\n"));
@@ -71,9 +67,11 @@ public final class HttpEndpoint implements AutoCloseable {
   private record Reply(int status, String contentType, String body) {}
 
   private static Reply health(String problem) {
-    return problem == null
-        ? new Reply(200, "application/json", "{\"status\":\"UP\"}\n")
-        : new Reply(503, "application/json", "{\"status\":\"DOWN\",\"reason\":\"" + jsonEscape(problem) + "\"}\n");
+    ObjectNode body = Json.MAPPER.createObjectNode().put("status", problem == null ? "UP" : "DOWN");
+    if (problem != null) {
+      body.put("reason", problem);
+    }
+    return new Reply(problem == null ? 200 : 503, "application/json", body + "\n");
   }
 
   private static void get(HttpExchange exchange, Supplier<Reply> handler) throws IOException {
@@ -103,24 +101,5 @@ public final class HttpEndpoint implements AutoCloseable {
         }
       }
     }
-  }
-
-  private static String jsonEscape(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    for (char ch : text.toCharArray()) {
-      switch (ch) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        default -> {
-          if (ch < 0x20) {
-            out.append(String.format("\\u%04x", (int) ch));
-          } else {
-            out.append(ch);
-          }
-        }
-      }
-    }
-    return out.toString();
   }
 }

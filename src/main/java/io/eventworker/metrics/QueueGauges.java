@@ -1,6 +1,8 @@
 package io.eventworker.metrics;
 
+import io.eventworker.db.Transactions;
 import io.eventworker.queue.QueueReports;
+import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.queue.QueueReports.QueueDepth;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,12 +51,7 @@ public final class QueueGauges implements AutoCloseable {
   private final GaugeValue deadRows = new GaugeValue();
   private final GaugeValue oldestTransaction = new GaugeValue();
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "event-worker-queue-gauges");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("event-worker-queue-gauges"));
   private volatile boolean failing;
 
   public QueueGauges(MeterRegistry registry, DataSource dataSource, QueueReports reports) {
@@ -84,13 +81,12 @@ public final class QueueGauges implements AutoCloseable {
   public void refresh() {
     List<QueueDepth> rows;
     QueueReports.TableHealth health;
-    try (Connection c = dataSource.getConnection()) {
-      try {
-        rows = reports.queueDepth(c);
-        health = reports.tableHealth(c);
-      } finally {
-        c.rollback();
-      }
+    try {
+      record Reading(List<QueueDepth> rows, QueueReports.TableHealth health) {}
+      Reading reading =
+          Transactions.read(dataSource, c -> new Reading(reports.queueDepth(c), reports.tableHealth(c)));
+      rows = reading.rows();
+      health = reading.health();
     } catch (Exception e) {
       if (!failing) {
         log.warn("cannot read queue depth, gauges keep their last values: {}", e.toString());

@@ -1,9 +1,10 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.Backoff;
 import io.eventworker.queue.EventRepository.Failure;
 
 /** How many attempts an event gets (MAX_ATTEMPTS), and how long it waits between them. */
-record Attempts(int max, RetryBackoff backoff) {
+record Attempts(int max, Backoff backoff) {
 
   /**
    * What follows failed attempt number {@code attempt} (1 for the first) of event {@code eventId}:

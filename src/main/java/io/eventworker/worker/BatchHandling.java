@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.FatalErrors;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.InvalidEventException;
@@ -124,7 +125,7 @@ final class BatchHandling {
       } catch (Throwable e) {
         // Whatever the handler throws is this event's doing, Errors included; only the JVM
         // itself failing (out of memory) is not.
-        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+        if (FatalErrors.isFatal(e)) {
           throw e;
         }
         rows.discard();

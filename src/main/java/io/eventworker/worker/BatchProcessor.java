@@ -1,5 +1,7 @@
 package io.eventworker.worker;
 
+import io.eventworker.db.Transactions;
+import io.eventworker.runtime.Backoff;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.InvalidEventException;
 import io.eventworker.metrics.WorkerMetrics;
@@ -46,7 +48,7 @@ final class BatchProcessor {
       Handlers handlers,
       long payloadBytes,
       int maxAttempts,
-      RetryBackoff backoff,
+      Backoff backoff,
       WorkerMetrics metrics,
       Clock clock) {
     this.dataSource = dataSource;
@@ -150,7 +152,7 @@ final class BatchProcessor {
         // and the claim cursor has passed them.
         return new Pass.Committed(result.size(), budget.spent() || result.size() < events.size());
       } catch (Throwable e) {
-        rollbackQuietly(c, e);
+        Transactions.rollbackQuietly(c, e);
         Pass failed = rolledBack(e, ids, write, budget.spent());
         if (failed == null) {
           throw e;
@@ -179,13 +181,5 @@ final class BatchProcessor {
 
   private static List<Long> ids(List<ClaimedEvent> events) {
     return events.stream().map(ClaimedEvent::id).toList();
-  }
-
-  static void rollbackQuietly(Connection c, Throwable cause) {
-    try {
-      c.rollback();
-    } catch (SQLException e) {
-      cause.addSuppressed(e);
-    }
   }
 }

@@ -1,5 +1,7 @@
 package io.eventworker.worker;
 
+import io.eventworker.db.Transactions;
+import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.config.Settings;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.metrics.WorkerMetrics;
@@ -35,11 +37,7 @@ final class Housekeeping implements AutoCloseable {
   private final WorkerMetrics metrics;
   private final EventMaintenance maintenance = new EventMaintenance();
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "event-worker-housekeeping");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("event-worker-housekeeping"));
 
   Housekeeping(WorkerConfig config, DataSource dataSource, Handlers handlers, WorkerMetrics metrics) {
     this.config = config;
@@ -75,28 +73,21 @@ final class Housekeeping implements AutoCloseable {
   /** Fails the pending events of every type without a handler here, with the reason. */
   void failUnhandledTypes() {
     try (Connection c = dataSource.getConnection()) {
-      try {
-        for (String type : maintenance.pendingTypes(c)) {
-          if (handlers.forType(type) != null) {
-            continue;
-          }
-          String error = "no handler for event type '" + type + "' (UNHANDLED_EVENT_TYPES=fail)";
-          long failed = 0;
-          int step;
-          do {
-            step = maintenance.failPendingOfType(c, type, error, STEP);
-            c.commit();
-            failed += step;
-          } while (step == STEP);
-          if (failed > 0) {
-            metrics.failed(UNHANDLED, failed);
-            log.warn("failed {} events of type '{}': no handler for it", failed, type);
-          }
+      for (String type : Transactions.commit(c, maintenance::pendingTypes)) {
+        if (handlers.forType(type) != null) {
+          continue;
         }
-        c.commit();
-      } catch (SQLException e) {
-        c.rollback();
-        throw e;
+        String error = "no handler for event type '" + type + "' (UNHANDLED_EVENT_TYPES=fail)";
+        long failed = 0;
+        int step;
+        do {
+          step = Transactions.commit(c, t -> maintenance.failPendingOfType(t, type, error, STEP));
+          failed += step;
+        } while (step == STEP);
+        if (failed > 0) {
+          metrics.failed(UNHANDLED, failed);
+          log.warn("failed {} events of type '{}': no handler for it", failed, type);
+        }
       }
     } catch (SQLException | RuntimeException e) {
       log.warn("could not fail events of unhandled types, trying again: {}", e.toString());

@@ -1,5 +1,7 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.Backoff;
+import io.eventworker.runtime.FatalErrors;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.queue.EventRepository;
 import java.sql.Connection;
@@ -25,19 +27,17 @@ final class InsertListener implements Runnable {
 
   private final ConnectionFactory connections;
   private final Wakeup wakeup;
-  private final Duration backoffInitial;
-  private final Duration backoffMax;
+  private final Backoff backoff;
 
   InsertListener(ConnectionFactory connections, Wakeup wakeup, Duration backoffInitial, Duration backoffMax) {
     this.connections = connections;
     this.wakeup = wakeup;
-    this.backoffInitial = backoffInitial;
-    this.backoffMax = backoffMax;
+    this.backoff = Backoff.of(backoffInitial, backoffMax, Backoff.Jitter.NONE);
   }
 
   @Override
   public void run() {
-    Duration backoff = backoffInitial;
+    int failures = 0;
     boolean lost = false;
     while (!wakeup.isStopped()) {
       long connectedAt = System.nanoTime();
@@ -55,7 +55,7 @@ final class InsertListener implements Runnable {
         wakeup.signalAll();
         listen(c);
       } catch (Throwable e) {
-        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+        if (FatalErrors.isFatal(e)) {
           throw (Error) e;
         }
         if (wakeup.isStopped()) {
@@ -68,16 +68,15 @@ final class InsertListener implements Runnable {
         // Back off from the start only after a connection that lasted: one that is cut right
         // after LISTEN (a server that ends sessions at once) must not spin.
         if (System.nanoTime() - connectedAt > STABLE_NANOS) {
-          backoff = backoffInitial;
+          failures = 0;
         }
         try {
-          if (!wakeup.pause(backoff)) {
+          if (!wakeup.pause(backoff.delay(++failures))) {
             return;
           }
         } catch (InterruptedException ie) {
           return;
         }
-        backoff = backoff.multipliedBy(2).compareTo(backoffMax) > 0 ? backoffMax : backoff.multipliedBy(2);
       }
     }
   }

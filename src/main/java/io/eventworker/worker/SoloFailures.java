@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.db.Transactions;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
@@ -54,7 +55,7 @@ final class SoloFailures {
         failHeld(c, id, held.type(), "rejected by the database: " + DatabaseErrors.describe(cause));
         return 1;
       } catch (SQLException | RuntimeException e) {
-        BatchProcessor.rollbackQuietly(c, e);
+        Transactions.rollbackQuietly(c, e);
         throw e;
       }
     }
@@ -75,7 +76,7 @@ final class SoloFailures {
           failed += settleIfUnrenderable(c, id);
         } catch (SQLException e) {
           // Not this one's doing, as far as can be told: it stays pending.
-          BatchProcessor.rollbackQuietly(c, e);
+          Transactions.rollbackQuietly(c, e);
         }
       }
     }

@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,9 +49,9 @@ public final class Worker {
     if (running || wakeup.isStopped()) {
       throw new IllegalStateException("a worker starts once");
     }
-    threads.add(daemon(listener, "event-worker-listener"));
+    threads.add(DaemonThreads.create(listener, "event-worker-listener"));
     for (int i = 0; i < loops.size(); i++) {
-      threads.add(daemon(loops.get(i), "event-worker-" + (i + 1)));
+      threads.add(DaemonThreads.create(loops.get(i), "event-worker-" + (i + 1)));
     }
     threads.forEach(Thread::start);
     housekeeping.start();
@@ -98,12 +99,5 @@ public final class Worker {
       log.warn("{} worker threads still busy after {} ms; their transactions roll back on exit", alive, timeout.toMillis());
     }
     return alive == 0;
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    // Daemon threads: a batch stuck on a dead socket must not keep the JVM from exiting.
-    t.setDaemon(true);
-    return t;
   }
 }

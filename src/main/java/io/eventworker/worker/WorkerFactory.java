@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.Backoff;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.db.DatabaseRetry;
@@ -52,7 +53,7 @@ public final class WorkerFactory {
       DoubleSupplier random) {
     metrics.handles(handlers.types());
     long payloadBytes = PayloadBudget.perThread(Runtime.getRuntime().maxMemory(), config.workerThreads());
-    RetryBackoff backoff = new RetryBackoff(config.retryBackoff(), config.retryBackoffMax(), random);
+    Backoff backoff = new Backoff(config.retryBackoff(), config.retryBackoffMax(), Backoff.Jitter.QUARTER, random);
     BatchProcessor processor = new BatchProcessor(dataSource, repository, handlers, payloadBytes,
         config.maxAttempts(), backoff, metrics, clock);
     Wakeup wakeup = new Wakeup(config.workerThreads());

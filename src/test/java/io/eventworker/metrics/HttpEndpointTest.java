@@ -115,6 +115,9 @@ class HttpEndpointTest {
       HttpResponse<String> down = get(endpoint, "/health/ready");
       assertEquals(503, down.statusCode());
       assertEquals("{\"status\":\"DOWN\",\"reason\":\"database: Connection refused\"}\n", down.body());
+      String awkward = "database: relation \"events\"\n\tdoes not exist \\ ü \u0001";
+      readiness.set(awkward);
+      assertEquals(awkward, io.eventworker.json.Json.MAPPER.readTree(get(endpoint, "/health/ready").body()).get("reason").asText());
       assertEquals(200, get(endpoint, "/health/live").statusCode());
     }
   }

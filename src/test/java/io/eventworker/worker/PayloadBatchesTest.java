@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.Backoff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,7 +90,7 @@ class PayloadBatchesTest {
     try (HikariDataSource pool = ConnectionPool.create(
         db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100", "DB_STATEMENT_TIMEOUT", "1s"), null, ConnectionPool.Use.DAEMON)) {
       BatchProcessor processor = new BatchProcessor(pool, new EventRepository(), Handlers.discover(), 1000 * KB, 2,
-          new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+          new Backoff(Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5), WorkerMetrics.NONE,
           Clock.systemUTC());
       ClaimLimit limit = new ClaimLimit(100);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -172,7 +173,7 @@ class PayloadBatchesTest {
   /** A processor with a payload budget of 1000 kB per batch. */
   private static BatchProcessor processor(HikariDataSource pool, Handlers handlers) {
     return new BatchProcessor(pool, new EventRepository(), handlers, 1000 * KB, 1,
-        new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+        new Backoff(Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5), WorkerMetrics.NONE,
         Clock.systemUTC());
   }
 

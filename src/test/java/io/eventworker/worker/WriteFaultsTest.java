@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.runtime.Backoff;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -234,7 +235,7 @@ class WriteFaultsTest {
   /** A processor with one attempt per event. */
   private static BatchProcessor processor(HikariDataSource pool) {
     return new BatchProcessor(pool, new EventRepository(), HANDLERS, 1 << 20, 1,
-        new RetryBackoff(Duration.ofMillis(10), Duration.ofMillis(10), () -> 0.5), WorkerMetrics.NONE,
+        new Backoff(Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5), WorkerMetrics.NONE,
         Clock.systemUTC());
   }
 

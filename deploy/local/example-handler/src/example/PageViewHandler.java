@@ -32,6 +32,10 @@ public final class PageViewHandler implements EventHandler {
   public void handle(Event event, Rows rows) throws InvalidEventException {
     JsonNode data = PayloadFields.object(event);
     String path = PayloadFields.requiredString(data, "path", 200);
-    rows.insert(METRICS, "page_view", BigDecimal.ONE, JsonNodeFactory.instance.objectNode().put("path", path));
+    rows.insert(
+        METRICS,
+        "page_view",
+        BigDecimal.ONE,
+        JsonNodeFactory.instance.objectNode().put("path", path));
   }
 }

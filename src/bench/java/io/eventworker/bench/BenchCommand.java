@@ -24,10 +24,11 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     footer = {"", "Run it with: mvn -B -q -Pbench -Dbench.args=\"--quick\""},
     description = {
-      "Measures the worker against PostgreSQL's own limit on the same server, in one run: throughput"
-          + " and the SQL floor (the same work as one statement per batch), idle and loaded latency,"
-          + " throughput with a deep queue, with millions of processed rows kept and with a held"
-          + " REPEATABLE READ horizon, ingest rates, and the worker's memory and CPU.",
+      "Measures the worker against PostgreSQL's own limit on the same server, in one run:"
+          + " throughput and the SQL floor (the same work as one statement per batch), idle and"
+          + " loaded latency, throughput with a deep queue, with millions of processed rows kept"
+          + " and with a held REPEATABLE READ horizon, ingest rates, and the worker's memory and"
+          + " CPU.",
       "",
       "Creates a database on the server of DATABASE_URL and drops it at the end (or uses"
           + " --database-url). Progress goes to standard error, the table to standard output. See"
@@ -43,30 +44,52 @@ public final class BenchCommand implements Callable<Integer> {
     this.env = env;
   }
 
-  /** Runs the benchmark with this process's environment (DATABASE_URL and the worker's settings). */
+  /**
+   * Runs the benchmark with this process's environment (DATABASE_URL and the worker's settings).
+   */
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new BenchCommand(System.getenv()));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("bench: " + (e instanceof ConfigException ? "configuration error: " : "") + e.getMessage());
+          commandLine
+              .getErr()
+              .println(
+                  "bench: "
+                      + (e instanceof ConfigException ? "configuration error: " : "")
+                      + e.getMessage());
           return e instanceof ConfigException ? 2 : 1;
         });
     System.exit(cli.execute(args));
   }
 
-  @Option(names = "--events", paramLabel = "N", description = "events per case (default 200000; 50000 with --quick)")
+  @Option(
+      names = "--events",
+      paramLabel = "N",
+      description = "events per case (default 200000; 50000 with --quick)")
   Long events;
 
-  @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: WORKER_THREADS)")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "worker threads (default: WORKER_THREADS)")
   Integer threads;
 
-  @Option(names = "--batch-size", paramLabel = "N", description = "batch size (default: BATCH_SIZE)")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      description = "batch size (default: BATCH_SIZE)")
   Integer batchSize;
 
-  @Option(names = "--replicas", paramLabel = "N", defaultValue = "1", description = "worker processes (default 1)")
+  @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "worker processes (default 1)")
   int replicas;
 
-  @Option(names = "--sweep", description = "also measure throughput across threads, batch sizes and processes")
+  @Option(
+      names = "--sweep",
+      description = "also measure throughput across threads, batch sizes and processes")
   boolean sweep;
 
   @Option(names = "--quick", description = "smaller cases: the whole run within about two minutes")
@@ -75,10 +98,16 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print JSON instead of a table")
   boolean json;
 
-  @Option(names = "--database-url", paramLabel = "URL", description = "run in this database (kept) instead of a new one")
+  @Option(
+      names = "--database-url",
+      paramLabel = "URL",
+      description = "run in this database (kept) instead of a new one")
   String databaseUrl;
 
-  @Option(names = "--worker-memory", paramLabel = "SIZE", defaultValue = "512m",
+  @Option(
+      names = "--worker-memory",
+      paramLabel = "SIZE",
+      defaultValue = "512m",
       description = "the memory limit of the container the worker stands in for (default 512m)")
   String workerMemory;
 
@@ -91,15 +120,21 @@ public final class BenchCommand implements Callable<Integer> {
     int t = threads != null ? threads : config.workerThreads();
     int b = batchSize != null ? batchSize : config.batchSize();
     if (n < 1_000 || t < 1 || b < 1 || replicas < 1 || !workerMemory.matches("\\d+[kmgKMG]")) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--events must be at least 1000, --threads, --batch-size and --replicas at least 1,"
               + " --worker-memory a size such as 512m");
     }
-    WorkerConfig given = databaseUrl == null
-        ? null
-        : config.withDatabase(DatabaseUrl.parse("--database-url", databaseUrl));
-    var report = Benchmark.run(config, given,
-        new Benchmark.Options(n, t, b, replicas, sweep, quick, workerMemory), System.err);
+    WorkerConfig given =
+        databaseUrl == null
+            ? null
+            : config.withDatabase(DatabaseUrl.parse("--database-url", databaseUrl));
+    var report =
+        Benchmark.run(
+            config,
+            given,
+            new Benchmark.Options(n, t, b, replicas, sweep, quick, workerMemory),
+            System.err);
     spec.commandLine().getOut().print(json ? report.json() + "\n" : report.table());
     spec.commandLine().getOut().flush();
     return 0;

@@ -1,6 +1,5 @@
 package io.eventworker.bench;
 
-import io.eventworker.testing.HostileCorpus;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
@@ -8,6 +7,7 @@ import io.eventworker.db.Migrations;
 import io.eventworker.handler.builtin.DataEntryHandler;
 import io.eventworker.handler.builtin.MetricHandler;
 import io.eventworker.queue.QueueReports;
+import io.eventworker.testing.HostileCorpus;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -50,7 +50,8 @@ final class BenchDatabase implements AutoCloseable {
       """;
 
   private static final String SETTING = "SELECT current_setting(?)";
-  private static final String HOSTILE = "INSERT INTO events (event_type, user_id, data) VALUES (?, 1, ?::jsonb)";
+  private static final String HOSTILE =
+      "INSERT INTO events (event_type, user_id, data) VALUES (?, 1, ?::jsonb)";
   private static final String USERS_INSERT =
       """
       INSERT INTO users (name, email)
@@ -71,13 +72,17 @@ final class BenchDatabase implements AutoCloseable {
 
   /** A new database on the server of {@code server}, migrated, with the users loaded. */
   static BenchDatabase createOn(WorkerConfig server) throws SQLException {
-    String name = "event_worker_bench_" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"))
-        + "_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+    String name =
+        "event_worker_bench_"
+            + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss"))
+            + "_"
+            + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     try (Connection c = ConnectionPool.openDedicated(server, ConnectionPool.Use.COMMAND);
         Statement s = c.createStatement()) {
       s.execute("CREATE DATABASE " + name);
     }
-    BenchDatabase db = new BenchDatabase(server.withDatabase(server.database().withDatabase(name)), server, true);
+    BenchDatabase db =
+        new BenchDatabase(server.withDatabase(server.database().withDatabase(name)), server, true);
     db.prepare();
     return db;
   }
@@ -106,7 +111,10 @@ final class BenchDatabase implements AutoCloseable {
     var database = config.database();
     String url = database.jdbcUrl();
     if (database.user() != null) {
-      url += (url.contains("?") ? "&" : "?") + "user=" + URLEncoder.encode(database.user(), StandardCharsets.UTF_8);
+      url +=
+          (url.contains("?") ? "&" : "?")
+              + "user="
+              + URLEncoder.encode(database.user(), StandardCharsets.UTF_8);
     }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("DATABASE_URL", url);
@@ -135,14 +143,15 @@ final class BenchDatabase implements AutoCloseable {
   }
 
   /**
-   * As {@link #insert(long, String)}, pending, under the types the SQL floor claims: the workers
-   * of the same database leave them alone.
+   * As {@link #insert(long, String)}, pending, under the types the SQL floor claims: the workers of
+   * the same database leave them alone.
    */
   void insertForFloor(long count) throws SQLException {
     insert(count, "pending", SqlFloor.DATA_ENTRY, SqlFloor.METRIC);
   }
 
-  private void insert(long count, String status, String dataEntryType, String metricType) throws SQLException {
+  private void insert(long count, String status, String dataEntryType, String metricType)
+      throws SQLException {
     try (Connection c = connect();
         PreparedStatement ps = c.prepareStatement(EVENTS)) {
       insertEvents(ps, status, nextEvent, nextEvent + count - 1, dataEntryType, metricType);
@@ -151,8 +160,14 @@ final class BenchDatabase implements AutoCloseable {
   }
 
   /** Runs {@link #EVENTS} for events {@code from} to {@code to}. */
-  private static void insertEvents(PreparedStatement events, String status, long from, long to,
-      String dataEntryType, String metricType) throws SQLException {
+  private static void insertEvents(
+      PreparedStatement events,
+      String status,
+      long from,
+      long to,
+      String dataEntryType,
+      String metricType)
+      throws SQLException {
     events.setString(1, dataEntryType);
     events.setString(2, metricType);
     events.setInt(3, USERS);
@@ -173,9 +188,16 @@ final class BenchDatabase implements AutoCloseable {
         PreparedStatement raw = c.prepareStatement(HOSTILE)) {
       c.setAutoCommit(false);
       for (int chunk = 0; chunk < chunks; chunk++) {
-        insertEvents(generated, "pending", nextEvent + chunk * valid / chunks,
-            nextEvent + (chunk + 1) * valid / chunks - 1, DataEntryHandler.TYPE, MetricHandler.TYPE);
-        for (HostileCorpus.HostileEvent e : hostile.subList(chunk * hostile.size() / chunks, (chunk + 1) * hostile.size() / chunks)) {
+        insertEvents(
+            generated,
+            "pending",
+            nextEvent + chunk * valid / chunks,
+            nextEvent + (chunk + 1) * valid / chunks - 1,
+            DataEntryHandler.TYPE,
+            MetricHandler.TYPE);
+        for (HostileCorpus.HostileEvent e :
+            hostile.subList(
+                chunk * hostile.size() / chunks, (chunk + 1) * hostile.size() / chunks)) {
           raw.setString(1, e.eventType());
           raw.setString(2, e.data());
           raw.addBatch();
@@ -204,7 +226,10 @@ final class BenchDatabase implements AutoCloseable {
         facts.put("server", rs.getString(1));
       }
       try (PreparedStatement ps = c.prepareStatement(SETTING)) {
-        for (String setting : new String[] {"synchronous_commit", "shared_buffers", "max_wal_size", "work_mem", "fsync"}) {
+        for (String setting :
+            new String[] {
+              "synchronous_commit", "shared_buffers", "max_wal_size", "work_mem", "fsync"
+            }) {
           ps.setString(1, setting);
           try (ResultSet rs = ps.executeQuery()) {
             rs.next();

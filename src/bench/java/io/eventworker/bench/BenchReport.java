@@ -13,7 +13,14 @@ import java.util.Map;
 public final class BenchReport {
 
   /** One line of the table. */
-  private record Row(String name, String events, String seconds, String value, String comparison, String target, Boolean met) {}
+  private record Row(
+      String name,
+      String events,
+      String seconds,
+      String value,
+      String comparison,
+      String target,
+      Boolean met) {}
 
   private final Map<String, Object> facts = new LinkedHashMap<>();
   private final List<Row> rows = new ArrayList<>();
@@ -29,13 +36,28 @@ public final class BenchReport {
    * A throughput: {@code events} in {@code seconds}, with {@code ratio} to the line it is compared
    * with ({@code comparedWith}), and the lowest ratio the target allows (null: none).
    */
-  void throughput(String key, String name, long events, double seconds, Double ratio, String comparedWith, Double target) {
+  void throughput(
+      String key,
+      String name,
+      long events,
+      double seconds,
+      Double ratio,
+      String comparedWith,
+      Double target) {
     double rate = events / seconds;
-    rows.add(new Row(name, Long.toString(events), format("%.2f", seconds), format("%,.0f/s", rate),
-        ratio == null ? "" : format("%.2f %s", ratio, comparedWith),
-        target == null ? "" : format(">= %.2f", target), target == null ? null : ratio >= target));
+    rows.add(
+        new Row(
+            name,
+            Long.toString(events),
+            format("%.2f", seconds),
+            format("%,.0f/s", rate),
+            ratio == null ? "" : format("%.2f %s", ratio, comparedWith),
+            target == null ? "" : format(">= %.2f", target),
+            target == null ? null : ratio >= target));
     ObjectNode r = results.putObject(key);
-    r.put("events", events).put("seconds", round(seconds)).put("events_per_second", Math.round(rate));
+    r.put("events", events)
+        .put("seconds", round(seconds))
+        .put("events_per_second", Math.round(rate));
     if (ratio != null) {
       r.put("ratio", round(ratio)).put("compared_with", comparedWith);
     }
@@ -52,11 +74,25 @@ public final class BenchReport {
     double p99 = percentile(sorted, 0.99);
     double max = sorted.get(sorted.size() - 1);
     boolean met = (p50Target == null || p50 < p50Target) && (p99Target == null || p99 < p99Target);
-    String target = (p50Target == null ? "" : format("p50 < %.0f ", p50Target)) + (p99Target == null ? "" : format("p99 < %.0f ms", p99Target));
-    rows.add(new Row(name, Integer.toString(sorted.size()), "",
-        format("p50 %.1f / p99 %.1f / max %.1f ms", p50, p99, max), "", target.trim(), met));
-    results.putObject(key).put("samples", sorted.size()).put("p50_ms", round(p50)).put("p99_ms", round(p99))
-        .put("max_ms", round(max)).put("met", met);
+    String target =
+        (p50Target == null ? "" : format("p50 < %.0f ", p50Target))
+            + (p99Target == null ? "" : format("p99 < %.0f ms", p99Target));
+    rows.add(
+        new Row(
+            name,
+            Integer.toString(sorted.size()),
+            "",
+            format("p50 %.1f / p99 %.1f / max %.1f ms", p50, p99, max),
+            "",
+            target.trim(),
+            met));
+    results
+        .putObject(key)
+        .put("samples", sorted.size())
+        .put("p50_ms", round(p50))
+        .put("p99_ms", round(p99))
+        .put("max_ms", round(max))
+        .put("met", met);
   }
 
   /**
@@ -64,8 +100,14 @@ public final class BenchReport {
    * none).
    */
   void value(String key, String name, double value, String unit, Double atLeast, Double below) {
-    Boolean met = atLeast != null ? (Boolean) (value >= atLeast) : below != null ? (Boolean) (value < below) : null;
-    String target = atLeast != null ? format(">= %,.0f %s", atLeast, unit) : below != null ? format("< %,.0f %s", below, unit) : "";
+    Boolean met =
+        atLeast != null
+            ? (Boolean) (value >= atLeast)
+            : below != null ? (Boolean) (value < below) : null;
+    String target =
+        atLeast != null
+            ? format(">= %,.0f %s", atLeast, unit)
+            : below != null ? format("< %,.0f %s", below, unit) : "";
     rows.add(new Row(name, "", "", format("%,.1f %s", value, unit), "", target, met));
     ObjectNode r = results.putObject(key).put("value", round(value)).put("unit", unit);
     if (met != null) {
@@ -76,10 +118,21 @@ public final class BenchReport {
   /** A line of a sweep: a setting and the throughput it gave. */
   void sweep(String settings, long events, double seconds) {
     ArrayNode sweep = json.withArray("sweep");
-    sweep.addObject().put("settings", settings).put("events", events).put("seconds", round(seconds))
+    sweep
+        .addObject()
+        .put("settings", settings)
+        .put("events", events)
+        .put("seconds", round(seconds))
         .put("events_per_second", Math.round(events / seconds));
-    rows.add(new Row("sweep: " + settings, Long.toString(events), format("%.2f", seconds),
-        format("%,.0f/s", events / seconds), "", "", null));
+    rows.add(
+        new Row(
+            "sweep: " + settings,
+            Long.toString(events),
+            format("%.2f", seconds),
+            format("%,.0f/s", events / seconds),
+            "",
+            "",
+            null));
   }
 
   public String table() {
@@ -89,8 +142,16 @@ public final class BenchReport {
     String line = "%-46s %9s %8s %36s %18s %22s  %s%n";
     out.append(format(line, "case", "events", "seconds", "result", "compared", "target", ""));
     for (Row r : rows) {
-      out.append(format(line, r.name(), r.events(), r.seconds(), r.value(), r.comparison(), r.target(),
-          r.met() == null ? "" : r.met() ? "met" : "MISSED"));
+      out.append(
+          format(
+              line,
+              r.name(),
+              r.events(),
+              r.seconds(),
+              r.value(),
+              r.comparison(),
+              r.target(),
+              r.met() == null ? "" : r.met() ? "met" : "MISSED"));
     }
     return out.toString();
   }

@@ -1,8 +1,8 @@
 package io.eventworker.bench;
 
-import io.eventworker.testing.HostileCorpus;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.queue.EventPruner;
+import io.eventworker.testing.HostileCorpus;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -21,7 +21,13 @@ public final class Benchmark {
 
   /** What to run. */
   public record Options(
-      long events, int threads, int batchSize, int replicas, boolean sweep, boolean quick, String workerMemory) {}
+      long events,
+      int threads,
+      int batchSize,
+      int replicas,
+      boolean sweep,
+      boolean quick,
+      String workerMemory) {}
 
   /** Prepares a case's database before its workers start; closed after the measurement. */
   private interface Setup {
@@ -29,7 +35,8 @@ public final class Benchmark {
   }
 
   /** A measured drain. */
-  private record Drain(long events, double seconds, double cpuPer100k, double peakRssMb, long deadTuples) {
+  private record Drain(
+      long events, double seconds, double cpuPer100k, double peakRssMb, long deadTuples) {
     double rate() {
       return events / seconds;
     }
@@ -55,9 +62,11 @@ public final class Benchmark {
    * Runs every case on a new database of {@code server} (dropped at the end), or on {@code given}
    * if not null; progress goes to {@code progress}.
    */
-  public static BenchReport run(WorkerConfig server, WorkerConfig given, Options options, PrintStream progress)
+  public static BenchReport run(
+      WorkerConfig server, WorkerConfig given, Options options, PrintStream progress)
       throws Exception {
-    try (BenchDatabase db = given != null ? BenchDatabase.use(given) : BenchDatabase.createOn(server)) {
+    try (BenchDatabase db =
+        given != null ? BenchDatabase.use(given) : BenchDatabase.createOn(server)) {
       return new Benchmark(db, options, progress).run();
     }
   }
@@ -68,48 +77,102 @@ public final class Benchmark {
     int batch = options.batchSize();
     report.fact("cores", Runtime.getRuntime().availableProcessors());
     db.serverFacts().forEach(report::fact);
-    report.fact("worker", threads + " threads, batches of " + batch + ", " + options.replicas()
-        + " process(es), JVM as in a " + options.workerMemory() + " container");
+    report.fact(
+        "worker",
+        threads
+            + " threads, batches of "
+            + batch
+            + ", "
+            + options.replicas()
+            + " process(es), JVM as in a "
+            + options.workerMemory()
+            + " container");
     report.fact("database", db.name());
 
     workerAgainstFloor();
     // The yardstick of the "of worker" cases, measured as they are: one drain by workers just
     // warmed up, on a table just filled.
     Drain base = drain("worker throughput, one drain", n, n, NOTHING);
-    report.throughput("worker_one_drain", "worker, one drain (the cases' yardstick)", n, base.seconds(), null, "", null);
+    report.throughput(
+        "worker_one_drain",
+        "worker, one drain (the cases' yardstick)",
+        n,
+        base.seconds(),
+        null,
+        "",
+        null);
     latency(base);
 
     // With the default 200,000 events: 1,000,000 pending and 5,000,000 processed rows kept.
     long deep = 5 * n;
     Drain pendingDeep = drain(deep + " pending", deep, n, NOTHING);
-    report.throughput("deep_pending", String.format("%,d pending", deep), n, pendingDeep.seconds(),
-        pendingDeep.rate() / base.rate(), "of worker", 0.9);
+    report.throughput(
+        "deep_pending",
+        String.format("%,d pending", deep),
+        n,
+        pendingDeep.seconds(),
+        pendingDeep.rate() / base.rate(),
+        "of worker",
+        0.9);
 
     long kept = options.quick() ? 5 * n : 25 * n;
     Drain history = drain(kept + " processed kept", n, n, keepProcessed(kept));
-    report.throughput("processed_kept", String.format("%,d processed rows kept", kept), n, history.seconds(),
-        history.rate() / base.rate(), "of worker", 0.9);
+    report.throughput(
+        "processed_kept",
+        String.format("%,d processed rows kept", kept),
+        n,
+        history.seconds(),
+        history.rate() / base.rate(),
+        "of worker",
+        0.9);
 
     pruneAlongside();
 
     Drain held = drain("held REPEATABLE READ horizon", n, n, this::holdHorizon);
-    report.throughput("held_horizon", "held REPEATABLE READ horizon", n, held.seconds(),
-        held.rate() / base.rate(), "of worker", 0.8);
-    report.value("dead_tuples_held", "  dead rows VACUUM could not remove, held", held.deadTuples(), "rows", null, null);
-    report.value("dead_tuples_clean", "  dead rows VACUUM could not remove, clean", base.deadTuples(), "rows", null, null);
+    report.throughput(
+        "held_horizon",
+        "held REPEATABLE READ horizon",
+        n,
+        held.seconds(),
+        held.rate() / base.rate(),
+        "of worker",
+        0.8);
+    report.value(
+        "dead_tuples_held",
+        "  dead rows VACUUM could not remove, held",
+        held.deadTuples(),
+        "rows",
+        null,
+        null);
+    report.value(
+        "dead_tuples_clean",
+        "  dead rows VACUUM could not remove, clean",
+        base.deadTuples(),
+        "rows",
+        null,
+        null);
 
     hostile();
 
     step("ingest: enqueue --file and multi-row INSERTs");
     db.reset();
     double file = Ingest.enqueueFile(db, n);
-    report.value("ingest_enqueue_file", "ingest: enqueue --file (COPY)", file, "events/s", 100_000.0, null);
+    report.value(
+        "ingest_enqueue_file", "ingest: enqueue --file (COPY)", file, "events/s", 100_000.0, null);
     db.reset();
     double inserts = Ingest.multiRowInserts(db, n, 1000);
-    report.value("ingest_multi_row_insert", "ingest: INSERTs of 1000 rows, 1 producer", inserts, "events/s", null, null);
+    report.value(
+        "ingest_multi_row_insert",
+        "ingest: INSERTs of 1000 rows, 1 producer",
+        inserts,
+        "events/s",
+        null,
+        null);
 
-    report.value("worker_peak_rss", "worker peak resident memory", base.peakRssMb(), "MB", null, 300.0);
-    report.value("worker_cpu_per_100k", "worker CPU per 100,000 events", base.cpuPer100k(), "s", null, null);
+    report.value(
+        "worker_peak_rss", "worker peak resident memory", base.peakRssMb(), "MB", null, 300.0);
+    report.value(
+        "worker_cpu_per_100k", "worker CPU per 100,000 events", base.cpuPer100k(), "s", null, null);
 
     if (options.sweep()) {
       sweep(n);
@@ -129,37 +192,58 @@ public final class Benchmark {
       report.latency("latency_idle", "latency, idle queue (insert to processed)", idle, 5.0, 25.0);
       double rate = base.rate() / 2;
       List<Double> loaded = probe.underLoad(rate, Duration.ofSeconds(options.quick() ? 4 : 10));
-      report.latency("latency_half_load", String.format("latency, producer at %,.0f/s", rate), loaded, null, 100.0);
+      report.latency(
+          "latency_half_load",
+          String.format("latency, producer at %,.0f/s", rate),
+          loaded,
+          null,
+          100.0);
     }
   }
 
   /**
    * The worker's throughput and the SQL floor's, as medians of rounds taken in turn in one
-   * database, each settled first: a single drain of each, one after the other, measured the
-   * host's changes of pace as much as either, and a worker's first drain ran slower than its
-   * later ones (1.04 to 1.25 times as long). The workers idle through the floor's rounds.
+   * database, each settled first: a single drain of each, one after the other, measured the host's
+   * changes of pace as much as either, and a worker's first drain ran slower than its later ones
+   * (1.04 to 1.25 times as long). The workers idle through the floor's rounds.
    */
   private void workerAgainstFloor() throws Exception {
     long n = options.events();
     int connections = options.threads() * options.replicas();
-    step("worker throughput against the SQL floor (one statement per batch from " + connections
-        + " connections): " + n + " events, " + rounds + " rounds each");
+    step(
+        "worker throughput against the SQL floor (one statement per batch from "
+            + connections
+            + " connections): "
+            + n
+            + " events, "
+            + rounds
+            + " rounds each");
     db.reset();
     PairedRounds.Result result;
     try (WorkerGroup workers = WorkerGroup.start(db, options)) {
       warmUp(workers);
       db.insertForFloor(Math.min(20_000, n / 5));
       SqlFloor.drain(db, connections, options.batchSize());
-      PairedRounds.Round floor = () -> {
-        db.insertForFloor(n);
-        return SqlFloor.drain(db, connections, options.batchSize());
-      };
-      PairedRounds.Round worker = () -> PairedRounds.secondsToProcess(workers, n, () -> db.insert(n, "pending"));
+      PairedRounds.Round floor =
+          () -> {
+            db.insertForFloor(n);
+            return SqlFloor.drain(db, connections, options.batchSize());
+          };
+      PairedRounds.Round worker =
+          () -> PairedRounds.secondsToProcess(workers, n, () -> db.insert(n, "pending"));
       result = PairedRounds.run(db, rounds, floor, worker);
     }
     report.throughput("worker", "worker throughput", n, result.with(), null, "", null);
-    report.throughput("sql_floor", "SQL floor (PostgreSQL alone)", n, result.without(), null, "", null);
-    report.throughput("worker_vs_floor", "worker / SQL floor", n, result.with(), result.ratio(), "of floor", 0.85);
+    report.throughput(
+        "sql_floor", "SQL floor (PostgreSQL alone)", n, result.without(), null, "", null);
+    report.throughput(
+        "worker_vs_floor",
+        "worker / SQL floor",
+        n,
+        result.with(),
+        result.ratio(),
+        "of floor",
+        0.85);
   }
 
   /**
@@ -169,22 +253,38 @@ public final class Benchmark {
    */
   private void hostile() throws Exception {
     long n = options.events();
-    List<HostileCorpus.HostileEvent> corpus = HostileCorpus.generate((int) Math.max(1_000, n * 8 / 100));
+    List<HostileCorpus.HostileEvent> corpus =
+        HostileCorpus.generate((int) Math.max(1_000, n * 8 / 100));
     long toProcess = n + corpus.stream().filter(HostileCorpus.HostileEvent::processed).count();
-    step("hostile input: " + n + " valid events with " + corpus.size() + " hostile ones mixed in, against "
-        + toProcess + " clean ones, " + rounds + " rounds each");
+    step(
+        "hostile input: "
+            + n
+            + " valid events with "
+            + corpus.size()
+            + " hostile ones mixed in, against "
+            + toProcess
+            + " clean ones, "
+            + rounds
+            + " rounds each");
     db.reset();
     PairedRounds.Insert clean = () -> db.insert(toProcess, "pending");
     PairedRounds.Insert mixed = () -> db.insertWithHostile(n, corpus);
     PairedRounds.Result result;
-    try (WorkerGroup workers = WorkerGroup.start(db, options, Map.of("UNHANDLED_EVENT_TYPES", "fail"))) {
+    try (WorkerGroup workers =
+        WorkerGroup.start(db, options, Map.of("UNHANDLED_EVENT_TYPES", "fail"))) {
       PairedRounds.Round without = () -> PairedRounds.secondsToProcess(workers, toProcess, clean);
       PairedRounds.Round with = () -> PairedRounds.secondsToProcess(workers, toProcess, mixed);
       warmUp(workers, without, with);
       result = PairedRounds.run(db, rounds, without, with);
     }
-    report.throughput("hostile_input", "valid events, " + corpus.size() + " hostile mixed in", toProcess,
-        result.with(), result.ratio(), "of clean", 0.9);
+    report.throughput(
+        "hostile_input",
+        "valid events, " + corpus.size() + " hostile mixed in",
+        toProcess,
+        result.with(),
+        result.ratio(),
+        "of clean",
+        0.9);
   }
 
   /**
@@ -193,38 +293,59 @@ public final class Benchmark {
    */
   private void pruneAlongside() throws Exception {
     long n = options.events();
-    step("prune alongside: " + n + " events, " + rounds + " rounds with a prune running and " + rounds + " without");
-    String old = "SELECT count(*) FROM events WHERE status = 'processed' AND processed_at < LOCALTIMESTAMP - interval '7 days'";
+    step(
+        "prune alongside: "
+            + n
+            + " events, "
+            + rounds
+            + " rounds with a prune running and "
+            + rounds
+            + " without");
+    String old =
+        "SELECT count(*) FROM events WHERE status = 'processed' AND processed_at < LOCALTIMESTAMP -"
+            + " interval '7 days'";
     long before = db.queryLong(old);
     PairedRounds.Insert insert = () -> db.insert(n, "pending");
     PairedRounds.Result result;
     try (WorkerGroup workers = WorkerGroup.start(db, options)) {
       warmUp(workers);
-      result = PairedRounds.run(db, rounds,
-          () -> PairedRounds.secondsToProcess(workers, n, insert),
-          () -> {
-            try (AutoCloseable pruner = startPrune()) {
-              return PairedRounds.secondsToProcess(workers, n, insert);
-            }
-          });
+      result =
+          PairedRounds.run(
+              db,
+              rounds,
+              () -> PairedRounds.secondsToProcess(workers, n, insert),
+              () -> {
+                try (AutoCloseable pruner = startPrune()) {
+                  return PairedRounds.secondsToProcess(workers, n, insert);
+                }
+              });
     }
     long pruned = before - db.queryLong(old);
-    report.throughput("prune_alongside", String.format("prune deleting alongside (%,d rows)", pruned), n,
-        result.with(), result.ratio(), "of no prune", 0.95);
+    report.throughput(
+        "prune_alongside",
+        String.format("prune deleting alongside (%,d rows)", pruned),
+        n,
+        result.with(),
+        result.ratio(),
+        "of no prune",
+        0.95);
   }
 
   /** Starts pruning in a thread; closing stops it. */
   private AutoCloseable startPrune() throws SQLException {
     Connection c = db.connect();
-    Thread pruner = new Thread(() -> {
-      try {
-        new EventPruner().prune(c, Duration.ofDays(7));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (SQLException e) {
-        progress.println("bench: prune failed: " + e.getMessage());
-      }
-    }, "bench-prune");
+    Thread pruner =
+        new Thread(
+            () -> {
+              try {
+                new EventPruner().prune(c, Duration.ofDays(7));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } catch (SQLException e) {
+                progress.println("bench: prune failed: " + e.getMessage());
+              }
+            },
+            "bench-prune");
     pruner.start();
     return () -> {
       pruner.interrupt();
@@ -234,7 +355,12 @@ public final class Benchmark {
   }
 
   private Drain drain(String what, long queued, long measured, Setup setup) throws Exception {
-    step(what + ": " + measured + " events" + (queued > measured ? " of " + queued + " queued" : ""));
+    step(
+        what
+            + ": "
+            + measured
+            + " events"
+            + (queued > measured ? " of " + queued + " queued" : ""));
     db.reset();
     try (AutoCloseable during = setup.before();
         WorkerGroup workers = WorkerGroup.start(db, options)) {
@@ -265,7 +391,9 @@ public final class Benchmark {
    */
   private void warmUp(WorkerGroup workers) throws Exception {
     long round = Math.min(20_000, Math.max(1_000, options.events() / 5));
-    warmUp(workers, () -> PairedRounds.secondsToProcess(workers, round, () -> db.insert(round, "pending")));
+    warmUp(
+        workers,
+        () -> PairedRounds.secondsToProcess(workers, round, () -> db.insert(round, "pending")));
   }
 
   /**
@@ -281,7 +409,8 @@ public final class Benchmark {
     for (int i = 0; i < maxRounds && quietRounds < quietNeeded; i++) {
       double compilingBefore = workers.compilerSeconds();
       double seconds = kinds[i % kinds.length].seconds();
-      boolean quiet = workers.compilerSeconds() - compilingBefore < 0.05 * seconds * options.replicas();
+      boolean quiet =
+          workers.compilerSeconds() - compilingBefore < 0.05 * seconds * options.replicas();
       quietRounds = quiet ? quietRounds + 1 : 0;
     }
   }
@@ -297,7 +426,10 @@ public final class Benchmark {
     };
   }
 
-  /** A long report in another session: a snapshot held open for the whole run, as readonly_user would. */
+  /**
+   * A long report in another session: a snapshot held open for the whole run, as readonly_user
+   * would.
+   */
   private AutoCloseable holdHorizon() throws SQLException {
     Connection report = db.connect();
     report.setAutoCommit(false);
@@ -315,15 +447,29 @@ public final class Benchmark {
     long events = Math.max(20_000, n / 4);
     for (int threads : new int[] {1, 2, 4, 8}) {
       for (int batch : new int[] {50, 100, 200, 500}) {
-        Options o = new Options(events, threads, batch, 1, false, options.quick(), options.workerMemory());
-        Drain d = new Benchmark(db, o, progress).drain(threads + " threads, batch " + batch, events, events, NOTHING);
+        Options o =
+            new Options(events, threads, batch, 1, false, options.quick(), options.workerMemory());
+        Drain d =
+            new Benchmark(db, o, progress)
+                .drain(threads + " threads, batch " + batch, events, events, NOTHING);
         report.sweep(threads + " threads, batch " + batch, events, d.seconds());
       }
     }
     for (int replicas : new int[] {2, 3}) {
-      Options o = new Options(events, 2, options.batchSize(), replicas, false, options.quick(), options.workerMemory());
-      Drain d = new Benchmark(db, o, progress).drain(replicas + " processes of 2 threads", events, events, NOTHING);
-      report.sweep(replicas + " processes x 2 threads, batch " + options.batchSize(), events, d.seconds());
+      Options o =
+          new Options(
+              events,
+              2,
+              options.batchSize(),
+              replicas,
+              false,
+              options.quick(),
+              options.workerMemory());
+      Drain d =
+          new Benchmark(db, o, progress)
+              .drain(replicas + " processes of 2 threads", events, events, NOTHING);
+      report.sweep(
+          replicas + " processes x 2 threads, batch " + options.batchSize(), events, d.seconds());
     }
   }
 

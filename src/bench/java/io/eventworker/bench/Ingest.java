@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /** How fast producers can store events: the enqueue command's COPY, and plain multi-row INSERTs. */
 final class Ingest {
 
-  private static final Pattern STORED = Pattern.compile("stored (\\d+) events from .* in ([0-9.]+) s");
+  private static final Pattern STORED =
+      Pattern.compile("stored (\\d+) events from .* in ([0-9.]+) s");
 
   private Ingest() {}
 
@@ -27,11 +28,18 @@ final class Ingest {
       try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
         for (long i = 1; i <= count; i++) {
           boolean entry = i % 2 == 1;
-          out.write("{\"event_type\":\"" + (entry ? "data_entry" : "metric") + "\",\"user_id\":"
-              + (1 + i % BenchDatabase.USERS) + ",\"data\":" + payload(entry, "file-", i) + "}\n");
+          out.write(
+              "{\"event_type\":\""
+                  + (entry ? "data_entry" : "metric")
+                  + "\",\"user_id\":"
+                  + (1 + i % BenchDatabase.USERS)
+                  + ",\"data\":"
+                  + payload(entry, "file-", i)
+                  + "}\n");
         }
       }
-      Process p = WorkerInstance.command(db, List.of(), "enqueue", "--file", file.toString()).start();
+      Process p =
+          WorkerInstance.command(db, List.of(), "enqueue", "--file", file.toString()).start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
         throw new IOException("enqueue --file failed:\n" + output);
@@ -46,8 +54,11 @@ final class Ingest {
     }
   }
 
-  /** One producer connection, {@code rowsPerStatement} events per INSERT, each its own transaction. */
-  static double multiRowInserts(BenchDatabase db, long count, int rowsPerStatement) throws SQLException {
+  /**
+   * One producer connection, {@code rowsPerStatement} events per INSERT, each its own transaction.
+   */
+  static double multiRowInserts(BenchDatabase db, long count, int rowsPerStatement)
+      throws SQLException {
     StringBuilder sql = new StringBuilder("INSERT INTO events (event_type, user_id, data) VALUES ");
     for (int i = 0; i < rowsPerStatement; i++) {
       sql.append(i == 0 ? "" : ", ").append("(?, ?, ?::jsonb)");
@@ -74,6 +85,8 @@ final class Ingest {
   private static String payload(boolean entry, String keyPrefix, long n) {
     return entry
         ? "{\"key\":\"" + keyPrefix + n + "\",\"value\":{\"enabled\":true},\"type\":\"preference\"}"
-        : "{\"name\":\"request_ms\",\"value\":" + (n % 1000) * 0.25 + ",\"tags\":{\"route\":\"/api\"}}";
+        : "{\"name\":\"request_ms\",\"value\":"
+            + (n % 1000) * 0.25
+            + ",\"tags\":{\"route\":\"/api\"}}";
   }
 }

@@ -16,8 +16,8 @@ import org.postgresql.PGNotification;
 
 /**
  * End-to-end latency, from just before a producer's INSERT to the commit that marks the event
- * processed. A benchmark-only trigger notifies when an event carrying a "probe" field is
- * processed; the notification arrives when that transaction commits.
+ * processed. A benchmark-only trigger notifies when an event carrying a "probe" field is processed;
+ * the notification arrives when that transaction commits.
  */
 final class LatencyProbe implements AutoCloseable {
 
@@ -35,7 +35,8 @@ final class LatencyProbe implements AutoCloseable {
         EXECUTE FUNCTION bench_probe_processed();
       """;
   private static final String UNINSTALL =
-      "DROP TRIGGER IF EXISTS bench_probe_processed ON events; DROP FUNCTION IF EXISTS bench_probe_processed()";
+      "DROP TRIGGER IF EXISTS bench_probe_processed ON events; DROP FUNCTION IF EXISTS"
+          + " bench_probe_processed()";
   private static final String INSERT_PROBE =
       """
       INSERT INTO events (event_type, user_id, data)
@@ -153,7 +154,8 @@ final class LatencyProbe implements AutoCloseable {
       }
     }
     if (latencies.size() < sentAt.size()) {
-      throw new SQLException((sentAt.size() - latencies.size()) + " probes were not processed within 30 s");
+      throw new SQLException(
+          (sentAt.size() - latencies.size()) + " probes were not processed within 30 s");
     }
     return latencies;
   }

@@ -8,10 +8,10 @@ import java.util.List;
 
 /**
  * A case measured as a difference: rounds without and with something (hostile input, a prune
- * running alongside; or the SQL floor against the worker doing the same work) on the same table,
- * in alternating order so that neither always meets the larger table or the autovacuum run, and
- * the medians compared. One drain lasts a few seconds, too short to trust alone on a shared
- * machine; so each round also starts settled: vacuumed, checkpointed.
+ * running alongside; or the SQL floor against the worker doing the same work) on the same table, in
+ * alternating order so that neither always meets the larger table or the autovacuum run, and the
+ * medians compared. One drain lasts a few seconds, too short to trust alone on a shared machine; so
+ * each round also starts settled: vacuumed, checkpointed.
  */
 final class PairedRounds {
 

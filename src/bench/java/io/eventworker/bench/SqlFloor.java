@@ -11,9 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * PostgreSQL's own limit for the worker's work on this server: each batch claimed with FOR UPDATE
- * SKIP LOCKED, its data_entries or metrics rows inserted and its events marked processed by one
- * SQL statement, one type at a time as the worker claims, from as many connections as the worker
- * has threads. No round trips but one per batch, no client-side work at all.
+ * SKIP LOCKED, its data_entries or metrics rows inserted and its events marked processed by one SQL
+ * statement, one type at a time as the worker claims, from as many connections as the worker has
+ * threads. No round trips but one per batch, no client-side work at all.
  *
  * <p>Its events carry types of their own, which no handler claims: the floor and the workers take
  * turns in one database, the workers idle while the floor drains. SqlFloorTest proves that its
@@ -59,36 +59,40 @@ final class SqlFloor {
   private SqlFloor() {}
 
   /** Processes every pending event; returns the seconds it took. */
-  static double drain(BenchDatabase db, int connections, int batchSize) throws SQLException, InterruptedException {
+  static double drain(BenchDatabase db, int connections, int batchSize)
+      throws SQLException, InterruptedException {
     AtomicLong done = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
     List<SQLException> errors = new ArrayList<>();
     long started = System.nanoTime();
     for (int i = 0; i < connections; i++) {
       int first = i;
-      Thread t = new Thread(() -> {
-        try (Connection c = db.connect();
-            PreparedStatement entries = c.prepareStatement(DATA_ENTRIES);
-            PreparedStatement metrics = c.prepareStatement(METRICS)) {
-          c.setAutoCommit(true);
-          entries.setString(1, DATA_ENTRY);
-          entries.setInt(2, batchSize);
-          metrics.setString(1, METRIC);
-          metrics.setInt(2, batchSize);
-          PreparedStatement[] byType = {entries, metrics};
-          int idle = 0;
-          // Alternate types like the worker; stop when both come back empty.
-          for (int turn = first; idle < byType.length; turn++) {
-            int n = byType[turn % byType.length].executeUpdate();
-            done.addAndGet(n);
-            idle = n == 0 ? idle + 1 : 0;
-          }
-        } catch (SQLException e) {
-          synchronized (errors) {
-            errors.add(e);
-          }
-        }
-      }, "sql-floor-" + i);
+      Thread t =
+          new Thread(
+              () -> {
+                try (Connection c = db.connect();
+                    PreparedStatement entries = c.prepareStatement(DATA_ENTRIES);
+                    PreparedStatement metrics = c.prepareStatement(METRICS)) {
+                  c.setAutoCommit(true);
+                  entries.setString(1, DATA_ENTRY);
+                  entries.setInt(2, batchSize);
+                  metrics.setString(1, METRIC);
+                  metrics.setInt(2, batchSize);
+                  PreparedStatement[] byType = {entries, metrics};
+                  int idle = 0;
+                  // Alternate types like the worker; stop when both come back empty.
+                  for (int turn = first; idle < byType.length; turn++) {
+                    int n = byType[turn % byType.length].executeUpdate();
+                    done.addAndGet(n);
+                    idle = n == 0 ? idle + 1 : 0;
+                  }
+                } catch (SQLException e) {
+                  synchronized (errors) {
+                    errors.add(e);
+                  }
+                }
+              },
+              "sql-floor-" + i);
       threads.add(t);
       t.start();
     }

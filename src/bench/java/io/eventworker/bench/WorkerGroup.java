@@ -15,11 +15,13 @@ final class WorkerGroup implements AutoCloseable {
     return start(db, o, Map.of());
   }
 
-  static WorkerGroup start(BenchDatabase db, Benchmark.Options o, Map<String, String> settings) throws IOException {
+  static WorkerGroup start(BenchDatabase db, Benchmark.Options o, Map<String, String> settings)
+      throws IOException {
     WorkerGroup workers = new WorkerGroup();
     try {
       for (int i = 0; i < o.replicas(); i++) {
-        workers.processes.add(WorkerInstance.start(db, o.threads(), o.batchSize(), o.workerMemory(), settings));
+        workers.processes.add(
+            WorkerInstance.start(db, o.threads(), o.batchSize(), o.workerMemory(), settings));
       }
     } catch (IOException e) {
       workers.close();

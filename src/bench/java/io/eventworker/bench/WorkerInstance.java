@@ -25,8 +25,11 @@ import java.util.regex.Pattern;
 final class WorkerInstance implements AutoCloseable {
 
   private static final Pattern HANDLED =
-      Pattern.compile("^eventworker_events_total\\{result=\"(processed|failed)\",type=\"[^\"]*\"} ([0-9.E+]+)$", Pattern.MULTILINE);
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      Pattern.compile(
+          "^eventworker_events_total\\{result=\"(processed|failed)\",type=\"[^\"]*\"} ([0-9.E+]+)$",
+          Pattern.MULTILINE);
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   // Linux reports CPU time in clock ticks of 1/100 s on every platform the JVM runs on.
   private static final double CLOCK_TICKS = 100.0;
 
@@ -41,16 +44,24 @@ final class WorkerInstance implements AutoCloseable {
   }
 
   /** Starts {@code run} on the benchmark's database with the given settings. */
-  static WorkerInstance start(BenchDatabase db, int threads, int batchSize, String memory, Map<String, String> settings)
+  static WorkerInstance start(
+      BenchDatabase db, int threads, int batchSize, String memory, Map<String, String> settings)
       throws IOException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
     Path log = Files.createTempFile("bench-worker", ".log");
-    ProcessBuilder builder = command(db,
-        List.of("-XX:+UseG1GC", "-XX:MaxRAM=" + memory, "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"), "run")
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        command(
+                db,
+                List.of(
+                    "-XX:+UseG1GC",
+                    "-XX:MaxRAM=" + memory,
+                    "-XX:MaxRAMPercentage=75",
+                    "-XX:+ExitOnOutOfMemoryError"),
+                "run")
+            .redirectOutput(log.toFile());
     var env = builder.environment();
     env.put("WORKER_THREADS", Integer.toString(threads));
     env.put("BATCH_SIZE", Integer.toString(batchSize));
@@ -72,7 +83,8 @@ final class WorkerInstance implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(javaCommand());
     command.addAll(jvmFlags);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main"));
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), "io.eventworker.cli.Main"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().remove("DATABASE_PASSWORD");
@@ -131,7 +143,9 @@ final class WorkerInstance implements AutoCloseable {
     return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / CLOCK_TICKS;
   }
 
-  /** CPU seconds the JVM's JIT compiler threads have used: high while the code is still warming up. */
+  /**
+   * CPU seconds the JVM's JIT compiler threads have used: high while the code is still warming up.
+   */
   double compilerSeconds() throws IOException {
     double total = 0;
     try (var tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
@@ -151,7 +165,8 @@ final class WorkerInstance implements AutoCloseable {
 
   /** The process's peak resident memory (VmHWM), in megabytes. */
   double peakResidentMegabytes() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+    for (String line :
+        Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
       if (line.startsWith("VmHWM:")) {
         return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
       }
@@ -170,7 +185,9 @@ final class WorkerInstance implements AutoCloseable {
   private HttpResponse<String> get(String path) throws IOException {
     try {
       return HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(5))
+              .build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

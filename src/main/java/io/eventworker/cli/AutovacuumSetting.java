@@ -26,7 +26,8 @@ final class AutovacuumSetting {
 
   /** True if the server runs autovacuum. */
   static boolean isOn(Connection c) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(SETTING)) {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(SETTING)) {
       return !rs.next() || rs.getBoolean(1);
     }
   }

@@ -51,18 +51,29 @@ final class EnqueueCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false)
     One one;
 
-    @Option(names = "--file", paramLabel = "FILE", description = "NDJSON file to load ('-' for standard input)")
+    @Option(
+        names = "--file",
+        paramLabel = "FILE",
+        description = "NDJSON file to load ('-' for standard input)")
     String file;
   }
 
   static final class One {
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "event_type, such as data_entry or metric")
+    @Option(
+        names = "--type",
+        required = true,
+        paramLabel = "TYPE",
+        description = "event_type, such as data_entry or metric")
     String type;
 
     @Option(names = "--user", paramLabel = "ID", description = "user_id (optional)")
     Integer user;
 
-    @Option(names = "--data", required = true, paramLabel = "JSON", description = "the payload, a JSON object")
+    @Option(
+        names = "--data",
+        required = true,
+        paramLabel = "JSON",
+        description = "the payload, a JSON object")
     String data;
   }
 
@@ -77,7 +88,9 @@ final class EnqueueCommand implements Callable<Integer> {
         stored = new EventFileLoader().load(c, in);
       }
       double seconds = (System.nanoTime() - started) / 1e9;
-      out.printf("stored %d event%s from %s in %.2f s%n", stored, stored == 1 ? "" : "s", source.file, seconds);
+      out.printf(
+          "stored %d event%s from %s in %.2f s%n",
+          stored, stored == 1 ? "" : "s", source.file, seconds);
       return 0;
     }
     NewEvent event = NewEvent.of(source.one.type, source.one.user, source.one.data);
@@ -86,8 +99,12 @@ final class EnqueueCommand implements Callable<Integer> {
       out.printf("stored 1 event (id %d)%n", id);
     } catch (SQLException e) {
       if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState()) && event.userId() != null) {
-        throw new InvalidInputException("--user " + event.userId() + ": user_id " + event.userId()
-            + " is not in the users table");
+        throw new InvalidInputException(
+            "--user "
+                + event.userId()
+                + ": user_id "
+                + event.userId()
+                + " is not in the users table");
       }
       throw e;
     }

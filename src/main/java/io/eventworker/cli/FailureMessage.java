@@ -26,7 +26,10 @@ final class FailureMessage {
     SQLException server = DatabaseErrors.innermostSqlError(e);
     if (server != null && isConnectFailure(e, server)) {
       String where = config == null ? "the database" : config.database().hostAndPort();
-      return "database error: cannot connect to " + where + ": " + DatabaseErrors.reason(e)
+      return "database error: cannot connect to "
+          + where
+          + ": "
+          + DatabaseErrors.reason(e)
           + ": check the host and port in DATABASE_URL, and that PostgreSQL is running there";
     }
     if (server != null && !DatabaseErrors.remedy(server).isEmpty()) {
@@ -36,13 +39,16 @@ final class FailureMessage {
     // driver's, the pool's and Flyway's are told in the server's words, on one line.
     if (e.getClass() == SQLException.class) {
       SQLException own = (SQLException) e;
-      return "database error: " + own.getMessage()
+      return "database error: "
+          + own.getMessage()
           + (own.getSQLState() == null ? "" : " [" + own.getSQLState() + "]");
     }
     if (server != null) {
       return "database error: " + DatabaseErrors.describe(server) + schemaHint(server);
     }
-    return e.getCause() == null ? e.toString() : e.getMessage() + " (" + DatabaseErrors.rootMessage(e) + ")";
+    return e.getCause() == null
+        ? e.toString()
+        : e.getMessage() + " (" + DatabaseErrors.rootMessage(e) + ")";
   }
 
   /**

@@ -10,8 +10,8 @@ import io.eventworker.config.WorkerConfig;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies LOG_LEVEL and LOG_FORMAT to logback once the settings are validated: logback.xml sets
- * up plain text on standard error, and {@code json} swaps in logback's own JSON encoder, one object
+ * Applies LOG_LEVEL and LOG_FORMAT to logback once the settings are validated: logback.xml sets up
+ * plain text on standard error, and {@code json} swaps in logback's own JSON encoder, one object
  * per line with the MDC fields (an event's id and type) as structured fields.
  */
 final class LogOutput {

@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
     description = "Processes the events that producers insert into PostgreSQL's events table.",
     footer = {
       "",
-      "Settings come from environment variables (DATABASE_URL, WORKER_THREADS, ...): see README.md.",
+      "Settings come from environment variables (DATABASE_URL, WORKER_THREADS, ...): see"
+          + " README.md.",
       "Exit status: 0 done, 1 failed (database or runtime error), 2 bad usage, setting or input."
     },
     subcommands = {
@@ -55,13 +56,16 @@ public final class Main implements Runnable {
   }
 
   /** As {@link #execute(Map, String...)}, printing to {@code out} and {@code err}. */
-  public static int execute(Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+  public static int execute(
+      Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
     Main main = new Main(env);
     CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("event-worker: " + FailureMessage.of(e, main.config));
-          return e instanceof ConfigException || e instanceof InvalidInputException ? BAD_INPUT : FAILED;
+          return e instanceof ConfigException || e instanceof InvalidInputException
+              ? BAD_INPUT
+              : FAILED;
         });
     return cli.execute(args);
   }
@@ -72,7 +76,10 @@ public final class Main implements Runnable {
         spec.commandLine(), "a command is required: run, migrate, enqueue, status, retry or prune");
   }
 
-  /** The settings, read and validated from this process's environment; applies LOG_LEVEL and LOG_FORMAT. */
+  /**
+   * The settings, read and validated from this process's environment; applies LOG_LEVEL and
+   * LOG_FORMAT.
+   */
   WorkerConfig config() {
     config = WorkerConfig.fromEnvironment(env);
     LogOutput.apply(config);

@@ -30,18 +30,25 @@ final class MigrateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     WorkerConfig config = main.config();
-    try (HikariDataSource dataSource = ConnectionPool.create(config, null, ConnectionPool.Use.COMMAND)) {
-      MigrateResult result = new Migrations(dataSource, Handlers.discover().migrationLocations()).migrate();
-      String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+    try (HikariDataSource dataSource =
+        ConnectionPool.create(config, null, ConnectionPool.Use.COMMAND)) {
+      MigrateResult result =
+          new Migrations(dataSource, Handlers.discover().migrationLocations()).migrate();
+      String version =
+          result.targetSchemaVersion != null
+              ? result.targetSchemaVersion
+              : result.initialSchemaVersion;
       if (result.migrationsExecuted == 0) {
         spec.commandLine().getOut().printf("schema is up to date at version %s%n", version);
       } else {
-        spec.commandLine().getOut().printf(
-            "schema migrated from version %s to %s (%d migration%s applied)%n",
-            result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion,
-            version,
-            result.migrationsExecuted,
-            result.migrationsExecuted == 1 ? "" : "s");
+        spec.commandLine()
+            .getOut()
+            .printf(
+                "schema migrated from version %s to %s (%d migration%s applied)%n",
+                result.initialSchemaVersion == null ? "none" : result.initialSchemaVersion,
+                version,
+                result.migrationsExecuted,
+                result.migrationsExecuted == 1 ? "" : "s");
       }
       return 0;
     }

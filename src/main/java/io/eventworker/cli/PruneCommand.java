@@ -29,22 +29,32 @@ final class PruneCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Spec CommandSpec spec;
 
-  @Option(names = "--older-than", required = true, paramLabel = "AGE",
-      description = "how long ago an event must have been processed to go, such as 7d or 12h (at least 1h)")
+  @Option(
+      names = "--older-than",
+      required = true,
+      paramLabel = "AGE",
+      description =
+          "how long ago an event must have been processed to go, such as 7d or 12h (at least 1h)")
   String olderThan;
 
   @Override
   public Integer call() throws SQLException, InvalidInputException, InterruptedException {
     Duration age = Settings.parseDuration(olderThan);
     if (age == null || age.compareTo(Duration.ofHours(1)) < 0) {
-      throw new InvalidInputException("prune: --older-than=" + olderThan + ": expected a duration of at least 1h, such as 12h or 7d");
+      throw new InvalidInputException(
+          "prune: --older-than="
+              + olderThan
+              + ": expected a duration of at least 1h, such as 12h or 7d");
     }
     long deleted;
     try (Connection c = ConnectionPool.openDedicated(main.config(), ConnectionPool.Use.COMMAND)) {
       deleted = new EventPruner().prune(c, age);
     }
-    spec.commandLine().getOut().printf(
-        "deleted %d processed event%s older than %s%n", deleted, deleted == 1 ? "" : "s", Settings.format(age));
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "deleted %d processed event%s older than %s%n",
+            deleted, deleted == 1 ? "" : "s", Settings.format(age));
     return 0;
   }
 }

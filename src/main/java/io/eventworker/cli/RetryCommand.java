@@ -36,14 +36,22 @@ final class RetryCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Spec CommandSpec spec;
 
-  @Option(names = "--id", split = ",", paramLabel = "ID", description = "event ids (repeat, or separate with commas)")
+  @Option(
+      names = "--id",
+      split = ",",
+      paramLabel = "ID",
+      description = "event ids (repeat, or separate with commas)")
   List<Long> ids;
 
   @Option(names = "--type", paramLabel = "TYPE", description = "only events of this event_type")
   String type;
 
-  @Option(names = "--since", paramLabel = "WHEN",
-      description = "only events that failed since then: a duration back from now (30m, 2h, 7d), a date (2026-11-24) or a time (2026-11-24T05:00)")
+  @Option(
+      names = "--since",
+      paramLabel = "WHEN",
+      description =
+          "only events that failed since then: a duration back from now (30m, 2h, 7d), a date"
+              + " (2026-11-24) or a time (2026-11-24T05:00)")
   String since;
 
   @Option(names = "--all", description = "every failed event")
@@ -53,9 +61,10 @@ final class RetryCommand implements Callable<Integer> {
   public Integer call() throws SQLException, InvalidInputException {
     boolean filtered = ids != null || type != null || since != null;
     if (all == filtered) {
-      throw new InvalidInputException(all
-          ? "retry: --all takes no other option; choose --all, or --id, --type and --since"
-          : "retry: choose which failed events: --id, --type, --since, or --all");
+      throw new InvalidInputException(
+          all
+              ? "retry: --all takes no other option; choose --all, or --id, --type and --since"
+              : "retry: choose which failed events: --id, --type, --since, or --all");
     }
     if (type != null && type.isBlank()) {
       throw new InvalidInputException("retry: --type must not be empty");
@@ -79,17 +88,24 @@ final class RetryCommand implements Callable<Integer> {
         maintenance.wakeWorkers(c);
       }
     }
-    spec.commandLine().getOut().printf("moved %d failed event%s back to pending%n", moved, moved == 1 ? "" : "s");
+    spec.commandLine()
+        .getOut()
+        .printf("moved %d failed event%s back to pending%n", moved, moved == 1 ? "" : "s");
     return 0;
   }
 
   /** A date, or a date and time, in DB_TIMEZONE. */
   private static LocalDateTime parseTime(String text) throws InvalidInputException {
     try {
-      return text.length() == 10 ? LocalDate.parse(text).atStartOfDay() : LocalDateTime.parse(text.replace(' ', 'T'));
+      return text.length() == 10
+          ? LocalDate.parse(text).atStartOfDay()
+          : LocalDateTime.parse(text.replace(' ', 'T'));
     } catch (DateTimeParseException e) {
       throw new InvalidInputException(
-          "retry: --since=" + text + ": expected a duration (30m, 2h, 7d), a date (2026-11-24) or a time (2026-11-24T05:00)");
+          "retry: --since="
+              + text
+              + ": expected a duration (30m, 2h, 7d), a date (2026-11-24) or a time"
+              + " (2026-11-24T05:00)");
     }
   }
 }

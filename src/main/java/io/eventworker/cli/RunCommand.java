@@ -1,18 +1,18 @@
 package io.eventworker.cli;
 
-import io.eventworker.db.Transactions;
-import io.eventworker.runtime.Backoff;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.db.Migrations;
-import io.eventworker.worker.Handlers;
+import io.eventworker.db.Transactions;
 import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
 import io.eventworker.queue.QueueReports;
+import io.eventworker.runtime.Backoff;
+import io.eventworker.worker.Handlers;
 import io.eventworker.worker.Worker;
 import io.eventworker.worker.WorkerFactory;
 import io.micrometer.core.instrument.Gauge;
@@ -59,15 +59,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     Signal.handle(new Signal("INT"), s -> stopRequested.countDown());
     log.info("starting: {}", config);
 
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(registry);
-    new JvmGcMetrics().bindTo(registry);
-    new JvmThreadMetrics().bindTo(registry);
-    new ClassLoaderMetrics().bindTo(registry);
-    new ProcessorMetrics().bindTo(registry);
-    new UptimeMetrics().bindTo(registry);
-
-    try (HikariDataSource dataSource = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON)) {
+    PrometheusMeterRegistry registry = meterRegistry();
+    try (HikariDataSource dataSource =
+        ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON)) {
       Worker worker =
           WorkerFactory.create(
               config,
@@ -78,7 +72,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       Supplier<String> readiness =
           new ReadinessCheck(
               dataSource,
-              () -> worker.isRunning() ? null : stopRequested.getCount() == 0 ? "shutting down" : "starting");
+              () ->
+                  worker.isRunning()
+                      ? null
+                      : stopRequested.getCount() == 0 ? "shutting down" : "starting");
       // The same check as /health/ready, for alerting: Prometheus cannot read HTTP status codes.
       Gauge.builder("eventworker.ready", () -> readiness.get() == null ? 1 : 0)
           .description("1 when the worker is running and its database answers, else 0")
@@ -102,11 +99,26 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         stopRequested.await();
         log.info("stop requested: finishing the batches in hand");
         boolean drained = worker.stop(config.shutdownTimeout());
-        log.info(drained ? "all batches finished, closing" : "closing with batches unfinished (rolled back)");
+        log.info(
+            drained
+                ? "all batches finished, closing"
+                : "closing with batches unfinished (rolled back)");
       }
     }
     log.info("stopped");
     return 0;
+  }
+
+  /** Prometheus' registry with the JVM's own meters bound. */
+  private static PrometheusMeterRegistry meterRegistry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    return registry;
   }
 
   /** A warning only: a database lost meanwhile is the worker's to wait out, not start-up's. */
@@ -125,14 +137,17 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
    * Returns false if it is missing some (the daemon must not run on a schema it does not know) or
    * if a stop was requested meanwhile.
    */
-  private boolean awaitCurrentSchema(HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
+  private boolean awaitCurrentSchema(
+      HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
       throws InterruptedException {
-    Backoff backoff = Backoff.of(config.dbRetryBackoff(), config.dbRetryBackoffMax(), Backoff.Jitter.NONE);
+    Backoff backoff =
+        Backoff.of(config.dbRetryBackoff(), config.dbRetryBackoffMax(), Backoff.Jitter.NONE);
     int failures = 0;
     boolean warned = false;
     while (stopRequested.getCount() > 0) {
       try {
-        String pending = new Migrations(dataSource, handlers.migrationLocations()).pendingDescription();
+        String pending =
+            new Migrations(dataSource, handlers.migrationLocations()).pendingDescription();
         if (pending == null) {
           return true;
         }
@@ -143,7 +158,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
           throw e;
         }
         if (!warned) {
-          log.warn("waiting for the database at {}: {}", config.database().hostAndPort(), DatabaseErrors.reason(e));
+          log.warn(
+              "waiting for the database at {}: {}",
+              config.database().hostAndPort(),
+              DatabaseErrors.reason(e));
           warned = true;
         }
         stopRequested.await(backoff.delayMillis(++failures), TimeUnit.MILLISECONDS);

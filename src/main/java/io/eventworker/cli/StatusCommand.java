@@ -2,13 +2,13 @@ package io.eventworker.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.worker.Handlers;
 import io.eventworker.json.Json;
 import io.eventworker.queue.EventMaintenance;
 import io.eventworker.queue.EventMaintenance.ErrorCount;
 import io.eventworker.queue.QueueReports;
 import io.eventworker.queue.QueueReports.QueueDepth;
 import io.eventworker.queue.QueueReports.TypeStatusCount;
+import io.eventworker.worker.Handlers;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -64,13 +64,16 @@ final class StatusCommand implements Callable<Integer> {
     Set<String> statuses = new LinkedHashSet<>(STATUSES);
     for (TypeStatusCount row : counts) {
       statuses.add(row.status());
-      table.computeIfAbsent(row.eventType(), t -> new TreeMap<>()).merge(row.status(), row.count(), Long::sum);
+      table
+          .computeIfAbsent(row.eventType(), t -> new TreeMap<>())
+          .merge(row.status(), row.count(), Long::sum);
     }
-    Double oldest = depth.stream()
-        .filter(d -> d.status().equals("pending"))
-        .map(QueueDepth::oldestAgeSeconds)
-        .max(Double::compare)
-        .orElse(null);
+    Double oldest =
+        depth.stream()
+            .filter(d -> d.status().equals("pending"))
+            .map(QueueDepth::oldestAgeSeconds)
+            .max(Double::compare)
+            .orElse(null);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       ObjectNode root = toJson(table, statuses, oldest, handlers, errors);
@@ -88,21 +91,25 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private static ObjectNode toJson(
-      Map<String, Map<String, Long>> table, Set<String> statuses, Double oldest, Handlers handlers,
+      Map<String, Map<String, Long>> table,
+      Set<String> statuses,
+      Double oldest,
+      Handlers handlers,
       List<ErrorCount> errors) {
     ObjectNode root = Json.MAPPER.createObjectNode();
     ObjectNode byType = root.putObject("by_type");
     ObjectNode totals = root.putObject("totals");
     statuses.forEach(s -> totals.put(s, 0L));
-    table.forEach((type, row) -> {
-      ObjectNode node = byType.putObject(type);
-      for (String s : statuses) {
-        long n = row.getOrDefault(s, 0L);
-        node.put(s, n);
-        totals.put(s, totals.get(s).asLong() + n);
-      }
-      node.put("handled", handlers.forType(type) != null);
-    });
+    table.forEach(
+        (type, row) -> {
+          ObjectNode node = byType.putObject(type);
+          for (String s : statuses) {
+            long n = row.getOrDefault(s, 0L);
+            node.put(s, n);
+            totals.put(s, totals.get(s).asLong() + n);
+          }
+          node.put("handled", handlers.forType(type) != null);
+        });
     if (oldest == null) {
       root.putNull("oldest_pending_age_seconds");
     } else {
@@ -124,23 +131,25 @@ final class StatusCommand implements Callable<Integer> {
     statuses.forEach(s -> header.append(String.format(" %12s", s)));
     out.println(header);
     Map<String, Long> totals = new TreeMap<>();
-    table.forEach((type, row) -> {
-      StringBuilder line = new StringBuilder(String.format("%-" + width + "s", type));
-      for (String s : statuses) {
-        long n = row.getOrDefault(s, 0L);
-        totals.merge(s, n, Long::sum);
-        line.append(String.format(" %12d", n));
-      }
-      if (handlers.forType(type) == null) {
-        line.append("   (no handler: stays pending)");
-      }
-      out.println(line);
-    });
+    table.forEach(
+        (type, row) -> {
+          StringBuilder line = new StringBuilder(String.format("%-" + width + "s", type));
+          for (String s : statuses) {
+            long n = row.getOrDefault(s, 0L);
+            totals.merge(s, n, Long::sum);
+            line.append(String.format(" %12d", n));
+          }
+          if (handlers.forType(type) == null) {
+            line.append("   (no handler: stays pending)");
+          }
+          out.println(line);
+        });
     StringBuilder total = new StringBuilder(String.format("%-" + width + "s", "total"));
     statuses.forEach(s -> total.append(String.format(" %12d", totals.getOrDefault(s, 0L))));
     out.println(total);
-    out.println(oldest == null
-        ? "oldest pending event: none pending"
-        : String.format("oldest pending event: %.1f s old", oldest));
+    out.println(
+        oldest == null
+            ? "oldest pending event: none pending"
+            : String.format("oldest pending event: %.1f s old", oldest));
   }
 }

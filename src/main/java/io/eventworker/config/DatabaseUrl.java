@@ -23,11 +23,7 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
   public static DatabaseUrl parse(String setting, String value) {
     String url = value.trim();
     if (url.startsWith("jdbc:postgresql:")) {
-      // Checked now: the driver's own error for a malformed URL quotes it, password and all.
-      if (org.postgresql.Driver.parseURL(url, null) == null) {
-        throw new ConfigException(setting, mask(url), "not a valid jdbc:postgresql: URL");
-      }
-      return new DatabaseUrl(url, null, null);
+      return parseJdbc(setting, url);
     }
     if (!url.startsWith("postgresql://") && !url.startsWith("postgres://")) {
       throw new ConfigException(
@@ -53,31 +49,54 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     if (!hostPort.matches()) {
       // Not quoted: where a password holds an unencoded '/', '?' or '#', the URL's authority ends
       // there, and what looks like the host is the user and the start of the password.
-      throw new ConfigException(setting, mask(url), "the URL's host and port are not a host name or address and a port"
-          + " (a password with '/', '?', '#' or '@' must be percent-encoded)");
+      throw new ConfigException(
+          setting,
+          mask(url),
+          "the URL's host and port are not a host name or address and a port"
+              + " (a password with '/', '?', '#' or '@' must be percent-encoded)");
     }
-    long port = hostPort.group(2) == null || hostPort.group(2).isEmpty() ? DEFAULT_PORT : Long.parseLong(hostPort.group(2));
+    long port =
+        hostPort.group(2) == null || hostPort.group(2).isEmpty()
+            ? DEFAULT_PORT
+            : Long.parseLong(hostPort.group(2));
     if (port < 1 || port > 65_535) {
-      throw new ConfigException(setting, mask(url), "port " + port + " is out of range (1 to 65535)");
+      throw new ConfigException(
+          setting, mask(url), "port " + port + " is out of range (1 to 65535)");
     }
     String database = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
     if (database.isEmpty()) {
       throw new ConfigException(setting, mask(url), "the URL names no database");
     }
-    StringBuilder jdbc = new StringBuilder("jdbc:postgresql://")
-        .append(hostPort.group(1)).append(':').append(port).append('/').append(database);
+    StringBuilder jdbc =
+        new StringBuilder("jdbc:postgresql://")
+            .append(hostPort.group(1))
+            .append(':')
+            .append(port)
+            .append('/')
+            .append(database);
     if (uri.getRawQuery() != null) {
       jdbc.append('?').append(uri.getRawQuery());
     }
-    String user = null;
-    String password = null;
-    String userInfo = at < 0 ? null : authority.substring(0, at);
-    if (userInfo != null && !userInfo.isEmpty()) {
-      int colon = userInfo.indexOf(':');
-      user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-      password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+    return withUserInfo(jdbc.toString(), at < 0 ? null : authority.substring(0, at));
+  }
+
+  private static DatabaseUrl parseJdbc(String setting, String url) {
+    // Checked now: the driver's own error for a malformed URL quotes it, password and all.
+    if (org.postgresql.Driver.parseURL(url, null) == null) {
+      throw new ConfigException(setting, mask(url), "not a valid jdbc:postgresql: URL");
     }
-    return new DatabaseUrl(jdbc.toString(), user, password);
+    return new DatabaseUrl(url, null, null);
+  }
+
+  /** The URL with the user and password of {@code userInfo} ({@code user[:password]}, encoded). */
+  private static DatabaseUrl withUserInfo(String jdbc, String userInfo) {
+    if (userInfo == null || userInfo.isEmpty()) {
+      return new DatabaseUrl(jdbc, null, null);
+    }
+    int colon = userInfo.indexOf(':');
+    String user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+    String password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+    return new DatabaseUrl(jdbc, user, password);
   }
 
   /** The same server and credentials, database {@code name}. */

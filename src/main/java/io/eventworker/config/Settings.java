@@ -84,7 +84,9 @@ public final class Settings {
     }
   }
 
-  /** Renders a duration the way it is written in settings: {@code 250ms}, {@code 30s}, {@code 7d}. */
+  /**
+   * Renders a duration the way it is written in settings: {@code 250ms}, {@code 30s}, {@code 7d}.
+   */
   public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms % 86_400_000 == 0 && ms > 0) {

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Every setting of the worker, read once from the environment and validated before anything
- * starts. The README's configuration table lists the same variables and defaults.
+ * Every setting of the worker, read once from the environment and validated before anything starts.
+ * The README's configuration table lists the same variables and defaults.
  */
 public record WorkerConfig(
     DatabaseUrl database,
@@ -34,7 +34,8 @@ public record WorkerConfig(
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
-  // The original description's client pool: 10 connections, 30 s idle timeout, 2 s connection timeout.
+  // The original description's client pool: 10 connections, 30 s idle timeout, 2 s connection
+  // timeout.
   public static final int DEFAULT_POOL_SIZE = 10;
   public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
@@ -55,9 +56,12 @@ public record WorkerConfig(
   // Orchestrators send SIGKILL 10 s after SIGTERM; finish well before.
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(8);
   public static final String DEFAULT_LOG_LEVEL = "INFO";
+
   /** {@code plain}: one line of text per entry; {@code json}: one JSON object per line. */
   public static final String DEFAULT_LOG_FORMAT = "plain";
-  private static final java.util.Set<String> LOG_LEVELS = java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+  private static final java.util.Set<String> LOG_LEVELS =
+      java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
   private static final Duration MS = Duration.ofMillis(1);
   private static final Duration DAY = Duration.ofDays(1);
@@ -74,25 +78,42 @@ public record WorkerConfig(
             s.integer("DB_POOL_SIZE", DEFAULT_POOL_SIZE, 2, 1000),
             // HikariCP retires every connection after 30 minutes; a longer idle timeout would be
             // silently ignored.
-            s.duration("DB_IDLE_TIMEOUT", DEFAULT_POOL_IDLE_TIMEOUT, Duration.ofSeconds(10), Duration.ofMinutes(29)),
-            s.duration("DB_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+            s.duration(
+                "DB_IDLE_TIMEOUT",
+                DEFAULT_POOL_IDLE_TIMEOUT,
+                Duration.ofSeconds(10),
+                Duration.ofMinutes(29)),
+            s.duration(
+                "DB_CONNECT_TIMEOUT",
+                DEFAULT_CONNECT_TIMEOUT,
+                Duration.ofSeconds(1),
+                Duration.ofMinutes(5)),
             s.duration("DB_SOCKET_TIMEOUT", DEFAULT_SOCKET_TIMEOUT, Duration.ofSeconds(2), DAY),
-            s.duration("DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(1), DAY),
+            s.duration(
+                "DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(1), DAY),
             timeZone(s.string("DB_TIMEZONE", DEFAULT_DB_TIMEZONE)),
             s.integer("WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, 256),
             s.integer("BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 10_000),
-            s.duration("POLL_INTERVAL", DEFAULT_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1)),
+            s.duration(
+                "POLL_INTERVAL", DEFAULT_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1)),
             s.integer("MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 1000),
             s.duration("RETRY_BACKOFF", DEFAULT_RETRY_BACKOFF, MS, DAY),
             s.duration("RETRY_BACKOFF_MAX", DEFAULT_RETRY_BACKOFF_MAX, MS, Duration.ofDays(30)),
             s.duration("DB_RETRY_BACKOFF", DEFAULT_DB_RETRY_BACKOFF, MS, Duration.ofMinutes(1)),
-            s.duration("DB_RETRY_BACKOFF_MAX", DEFAULT_DB_RETRY_BACKOFF_MAX, MS, Duration.ofMinutes(10)),
+            s.duration(
+                "DB_RETRY_BACKOFF_MAX", DEFAULT_DB_RETRY_BACKOFF_MAX, MS, Duration.ofMinutes(10)),
             httpHost(s.string("HTTP_HOST", DEFAULT_HTTP_HOST)),
             s.integer("HTTP_PORT", DEFAULT_HTTP_PORT, 0, 65_535),
             s.duration(
-                "QUEUE_METRICS_INTERVAL", DEFAULT_QUEUE_METRICS_INTERVAL, Duration.ofMillis(100), DAY),
+                "QUEUE_METRICS_INTERVAL",
+                DEFAULT_QUEUE_METRICS_INTERVAL,
+                Duration.ofMillis(100),
+                DAY),
             s.duration(
-                "SHUTDOWN_TIMEOUT", DEFAULT_SHUTDOWN_TIMEOUT, Duration.ofMillis(100), Duration.ofMinutes(10)),
+                "SHUTDOWN_TIMEOUT",
+                DEFAULT_SHUTDOWN_TIMEOUT,
+                Duration.ofMillis(100),
+                Duration.ofMinutes(10)),
             logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
             logFormat(s.string("LOG_FORMAT", DEFAULT_LOG_FORMAT)),
             s.duration("RETENTION", null, Duration.ofHours(1), Duration.ofDays(36_500)),
@@ -113,8 +134,9 @@ public record WorkerConfig(
     // The server must cancel a blocked statement before the client stops waiting for it.
     if (statementTimeout.compareTo(socketTimeout) >= 0) {
       throw new ConfigException(
-          "DB_STATEMENT_TIMEOUT", Settings.format(statementTimeout), "must be shorter than DB_SOCKET_TIMEOUT ("
-              + Settings.format(socketTimeout) + ")");
+          "DB_STATEMENT_TIMEOUT",
+          Settings.format(statementTimeout),
+          "must be shorter than DB_SOCKET_TIMEOUT (" + Settings.format(socketTimeout) + ")");
     }
     if (retryBackoff.compareTo(retryBackoffMax) > 0) {
       throw new ConfigException(
@@ -122,7 +144,9 @@ public record WorkerConfig(
     }
     if (dbRetryBackoff.compareTo(dbRetryBackoffMax) > 0) {
       throw new ConfigException(
-          "DB_RETRY_BACKOFF", Settings.format(dbRetryBackoff), "is longer than DB_RETRY_BACKOFF_MAX");
+          "DB_RETRY_BACKOFF",
+          Settings.format(dbRetryBackoff),
+          "is longer than DB_RETRY_BACKOFF_MAX");
     }
   }
 
@@ -133,9 +157,11 @@ public record WorkerConfig(
    */
   private static String timeZone(String zone) {
     if (!java.time.ZoneId.getAvailableZoneIds().contains(zone) || zone.startsWith("SystemV/")) {
-      throw new ConfigException("DB_TIMEZONE", zone,
-          "expected a time zone name such as UTC or Europe/Berlin (not an offset such as +05:00, which"
-              + " PostgreSQL reads with the opposite sign; Etc/GMT-5 is a fixed UTC+5)");
+      throw new ConfigException(
+          "DB_TIMEZONE",
+          zone,
+          "expected a time zone name such as UTC or Europe/Berlin (not an offset such as +05:00,"
+              + " which PostgreSQL reads with the opposite sign; Etc/GMT-5 is a fixed UTC+5)");
     }
     return zone;
   }
@@ -145,7 +171,8 @@ public record WorkerConfig(
       java.net.InetAddress.getByName(host);
       return host;
     } catch (java.net.UnknownHostException e) {
-      throw new ConfigException("HTTP_HOST", host, "expected an address of this machine, such as 0.0.0.0 or 127.0.0.1");
+      throw new ConfigException(
+          "HTTP_HOST", host, "expected an address of this machine, such as 0.0.0.0 or 127.0.0.1");
     }
   }
 
@@ -154,8 +181,11 @@ public record WorkerConfig(
     return switch (value) {
       case "leave" -> false;
       case "fail" -> true;
-      default -> throw new ConfigException(
-          "UNHANDLED_EVENT_TYPES", value, "expected leave (another deployment handles them) or fail");
+      default ->
+          throw new ConfigException(
+              "UNHANDLED_EVENT_TYPES",
+              value,
+              "expected leave (another deployment handles them) or fail");
     };
   }
 
@@ -169,7 +199,8 @@ public record WorkerConfig(
   private static String logLevel(String level) {
     String upper = level.toUpperCase(java.util.Locale.ROOT);
     if (!LOG_LEVELS.contains(upper)) {
-      throw new ConfigException("LOG_LEVEL", level, "expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+      throw new ConfigException(
+          "LOG_LEVEL", level, "expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
     }
     return upper;
   }
@@ -177,27 +208,65 @@ public record WorkerConfig(
   /** The same settings for another database. */
   public WorkerConfig withDatabase(DatabaseUrl other) {
     return new WorkerConfig(
-        other, poolSize, poolIdleTimeout, connectTimeout, socketTimeout, statementTimeout, dbTimeZone,
-        workerThreads, batchSize, pollInterval, maxAttempts, retryBackoff, retryBackoffMax, dbRetryBackoff,
-        dbRetryBackoffMax, httpHost, httpPort, queueMetricsInterval, shutdownTimeout, logLevel, logFormat, retention,
+        other,
+        poolSize,
+        poolIdleTimeout,
+        connectTimeout,
+        socketTimeout,
+        statementTimeout,
+        dbTimeZone,
+        workerThreads,
+        batchSize,
+        pollInterval,
+        maxAttempts,
+        retryBackoff,
+        retryBackoffMax,
+        dbRetryBackoff,
+        dbRetryBackoffMax,
+        httpHost,
+        httpPort,
+        queueMetricsInterval,
+        shutdownTimeout,
+        logLevel,
+        logFormat,
+        retention,
         failUnhandledTypes);
   }
 
   /** One line for the start-up log; the password never appears. */
   @Override
   public String toString() {
-    return "database=" + database.masked()
-        + " pool=" + poolSize
-        + " threads=" + workerThreads
-        + " batch=" + batchSize
-        + " poll=" + Settings.format(pollInterval)
-        + " statementTimeout=" + Settings.format(statementTimeout)
-        + " timeZone=" + dbTimeZone
-        + " maxAttempts=" + maxAttempts
-        + " retryBackoff=" + Settings.format(retryBackoff) + ".." + Settings.format(retryBackoffMax)
-        + " dbRetryBackoff=" + Settings.format(dbRetryBackoff) + ".." + Settings.format(dbRetryBackoffMax)
-        + " http=" + httpHost + ":" + httpPort
-        + " retention=" + (retention == null ? "forever" : Settings.format(retention))
-        + " unhandledTypes=" + (failUnhandledTypes ? "fail" : "leave");
+    return "database="
+        + database.masked()
+        + " pool="
+        + poolSize
+        + " threads="
+        + workerThreads
+        + " batch="
+        + batchSize
+        + " poll="
+        + Settings.format(pollInterval)
+        + " statementTimeout="
+        + Settings.format(statementTimeout)
+        + " timeZone="
+        + dbTimeZone
+        + " maxAttempts="
+        + maxAttempts
+        + " retryBackoff="
+        + Settings.format(retryBackoff)
+        + ".."
+        + Settings.format(retryBackoffMax)
+        + " dbRetryBackoff="
+        + Settings.format(dbRetryBackoff)
+        + ".."
+        + Settings.format(dbRetryBackoffMax)
+        + " http="
+        + httpHost
+        + ":"
+        + httpPort
+        + " retention="
+        + (retention == null ? "forever" : Settings.format(retention))
+        + " unhandledTypes="
+        + (failUnhandledTypes ? "fail" : "leave");
   }
 }

@@ -6,8 +6,8 @@ import io.eventworker.config.DatabaseUrl;
 import io.eventworker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -29,8 +29,8 @@ public final class ConnectionPool {
   private ConnectionPool() {}
 
   /**
-   * A pool with the original description's settings. Connections start with auto-commit off: every unit of work is
-   * an explicit transaction.
+   * A pool with the original description's settings. Connections start with auto-commit off: every
+   * unit of work is an explicit transaction.
    */
   public static HikariDataSource create(WorkerConfig config, MeterRegistry registry, Use use) {
     HikariConfig hikari = new HikariConfig();
@@ -61,9 +61,9 @@ public final class ConnectionPool {
 
   /**
    * Every connection of the worker: the driver's settings for its use, and the session time zone.
-   * The driver sends the JVM's zone as the session's; the original description's columns are timestamps without
-   * time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how created_at is
-   * read. It is pinned to DB_TIMEZONE, whatever zone the JVM runs in.
+   * The driver sends the JVM's zone as the session's; the original description's columns are
+   * timestamps without time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how
+   * created_at is read. It is pinned to DB_TIMEZONE, whatever zone the JVM runs in.
    */
   private static final class SessionDataSource extends PGSimpleDataSource {
     private static final long serialVersionUID = 1L;
@@ -78,13 +78,15 @@ public final class ConnectionPool {
       if (db.password() != null) {
         setPassword(db.password());
       }
-      driverProperties(config, use).forEach((name, value) -> {
-        try {
-          setProperty((String) name, (String) value);
-        } catch (SQLException e) {
-          throw new IllegalStateException("driver property " + name, e);
-        }
-      });
+      driverProperties(config, use)
+          .forEach(
+              (name, value) -> {
+                try {
+                  setProperty((String) name, (String) value);
+                } catch (SQLException e) {
+                  throw new IllegalStateException("driver property " + name, e);
+                }
+              });
       this.timeZone = config.dbTimeZone();
     }
 
@@ -120,11 +122,14 @@ public final class ConnectionPool {
       props.setProperty("socketTimeout", Long.toString(seconds(config.socketTimeout())));
       props.setProperty(
           "options",
-          "-c statement_timeout=" + config.statementTimeout().toMillis()
-              + " -c lock_timeout=" + config.statementTimeout().toMillis() / 2
-              + " -c idle_in_transaction_session_timeout=" + config.socketTimeout().toMillis()
-              + " -c client_connection_check_interval=5000"
-              + " -c tcp_keepalives_idle=15 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3");
+          "-c statement_timeout="
+              + config.statementTimeout().toMillis()
+              + " -c lock_timeout="
+              + config.statementTimeout().toMillis() / 2
+              + " -c idle_in_transaction_session_timeout="
+              + config.socketTimeout().toMillis()
+              + " -c client_connection_check_interval=5000 -c tcp_keepalives_idle=15 -c"
+              + " tcp_keepalives_interval=5 -c tcp_keepalives_count=3");
     }
     return props;
   }

@@ -8,9 +8,9 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /**
- * What a database error means: whether it goes away by itself (lost connection, server
- * restarting, serialization failure, deadlock) or needs a person, whether the data written caused
- * it, and how to say it in one line.
+ * What a database error means: whether it goes away by itself (lost connection, server restarting,
+ * serialization failure, deadlock) or needs a person, whether the data written caused it, and how
+ * to say it in one line.
  */
 public final class DatabaseErrors {
 
@@ -50,13 +50,16 @@ public final class DatabaseErrors {
 
   /**
    * True for errors caused by the data written (class 22 data exception, class 23 integrity
-   * violation, and 54000 program_limit_exceeded: a value over one of the server's own limits,
-   * such as an index entry over 2.7 kB or a row too wide for a page): the same event fails the
-   * same way every time.
+   * violation, and 54000 program_limit_exceeded: a value over one of the server's own limits, such
+   * as an index entry over 2.7 kB or a row too wide for a page): the same event fails the same way
+   * every time.
    */
   public static boolean isCausedByData(SQLException error) {
     String state = error.getSQLState();
-    return state != null && (state.startsWith("22") || state.startsWith("23") || state.equals(PROGRAM_LIMIT_EXCEEDED));
+    return state != null
+        && (state.startsWith("22")
+            || state.startsWith("23")
+            || state.equals(PROGRAM_LIMIT_EXCEEDED));
   }
 
   /**
@@ -73,7 +76,11 @@ public final class DatabaseErrors {
     if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
       ServerErrorMessage m = p.getServerErrorMessage();
       String detail = m.getDetail();
-      return m.getMessage() + (detail == null ? "" : " (" + detail + ")") + " [" + m.getSQLState() + "]";
+      return m.getMessage()
+          + (detail == null ? "" : " (" + detail + ")")
+          + " ["
+          + m.getSQLState()
+          + "]";
     }
     return e.getMessage() + " [" + e.getSQLState() + "]";
   }
@@ -93,8 +100,8 @@ public final class DatabaseErrors {
   }
 
   /**
-   * What to check for an error that needs a person, or an empty string: a login refused (class
-   * 28), or no such database (3D000).
+   * What to check for an error that needs a person, or an empty string: a login refused (class 28),
+   * or no such database (3D000).
    */
   public static String remedy(SQLException e) {
     String state = e.getSQLState();

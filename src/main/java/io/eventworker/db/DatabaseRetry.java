@@ -29,7 +29,8 @@ public final class DatabaseRetry {
   }
 
   /** A retry for transient database errors, backing off from {@code initial} up to {@code max}. */
-  public static Retry transientErrors(String name, Duration initial, Duration max, int maxAttempts) {
+  public static Retry transientErrors(
+      String name, Duration initial, Duration max, int maxAttempts) {
     RetryConfig config =
         RetryConfig.custom()
             .maxAttempts(maxAttempts)

@@ -15,10 +15,10 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 
 /**
- * The schema's versions, applied by Flyway: migration 1 is the original description's init.sql, later ones are the
- * worker's own (SQL files under {@code io/eventworker/db/migration}). Then those of the handlers
- * that declare migrations for their own tables: each handler's in a history of its own, so that
- * handlers number their versions independently of the worker and of each other.
+ * The schema's versions, applied by Flyway: migration 1 is the original description's init.sql,
+ * later ones are the worker's own (SQL files under {@code io/eventworker/db/migration}). Then those
+ * of the handlers that declare migrations for their own tables: each handler's in a history of its
+ * own, so that handlers number their versions independently of the worker and of each other.
  */
 public final class Migrations {
 
@@ -45,7 +45,8 @@ public final class Migrations {
             .dataSource(dataSource)
             .locations("classpath:io/eventworker/db/migration")
             .javaMigrations(new V1__Seed_schema())
-            // A database made by init.sql has the original description's tables but no history yet: record it as
+            // A database made by init.sql has the original description's tables but no history yet:
+            // record it as
             // version 1 and apply only what comes after.
             .baselineOnMigrate(true)
             .baselineVersion("1")
@@ -54,13 +55,16 @@ public final class Migrations {
     // Flyway's default lock keeps a transaction open for the whole run, and CREATE INDEX
     // CONCURRENTLY waits for every open transaction: it would wait for Flyway forever. A
     // session-level lock serialises concurrent migrate runs just as well.
-    config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+    config
+        .getConfigurationExtension(PostgreSQLConfigurationExtension.class)
+        .setTransactionalLock(false);
     this.flyway = config.load();
-    handlerLocations.forEach((type, locations) -> {
-      if (!locations.isEmpty()) {
-        handlerFlyways.put(type, handlerFlyway(dataSource, type, locations));
-      }
-    });
+    handlerLocations.forEach(
+        (type, locations) -> {
+          if (!locations.isEmpty()) {
+            handlerFlyways.put(type, handlerFlyway(dataSource, type, locations));
+          }
+        });
   }
 
   private static Flyway handlerFlyway(DataSource dataSource, String type, List<String> locations) {
@@ -75,7 +79,9 @@ public final class Migrations {
             .baselineVersion("0")
             .baselineDescription("before the migrations of the " + type + " handler")
             .cleanDisabled(true);
-    config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+    config
+        .getConfigurationExtension(PostgreSQLConfigurationExtension.class)
+        .setTransactionalLock(false);
     return config.load();
   }
 
@@ -102,7 +108,8 @@ public final class Migrations {
   public String pendingDescription() {
     List<String> pending = new ArrayList<>();
     describe(flyway.info().pending(), "").forEach(pending::add);
-    handlerFlyways.forEach((type, handler) -> describe(handler.info().pending(), type + " ").forEach(pending::add));
+    handlerFlyways.forEach(
+        (type, handler) -> describe(handler.info().pending(), type + " ").forEach(pending::add));
     return pending.isEmpty() ? null : String.join(", ", pending);
   }
 

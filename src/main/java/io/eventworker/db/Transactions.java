@@ -38,7 +38,9 @@ public final class Transactions {
     }
   }
 
-  /** Runs {@code work}, which only reads, on a connection of {@code dataSource}, then rolls back. */
+  /**
+   * Runs {@code work}, which only reads, on a connection of {@code dataSource}, then rolls back.
+   */
   public static <T> T read(DataSource dataSource, Work<T> work) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       try {

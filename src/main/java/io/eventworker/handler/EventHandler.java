@@ -7,8 +7,8 @@ import java.util.List;
  * (list the class in {@code META-INF/services/io.eventworker.handler.EventHandler}).
  *
  * <p>{@link #handle} runs inside the transaction that claimed the event and that marks it
- * processed, so its rows are written exactly once. It must only validate and add rows: no calls
- * to other systems, no sleeping. Throw {@link InvalidEventException} for a payload that can never
+ * processed, so its rows are written exactly once. It must only validate and add rows: no calls to
+ * other systems, no sleeping. Throw {@link InvalidEventException} for a payload that can never
  * succeed; anything else it throws (exceptions and errors alike) is retried with backoff, up to
  * MAX_ATTEMPTS. The event's payload is let go when {@code handle} returns or throws: take from it
  * what the rows need, do not keep the event. One instance serves every worker thread at once: keep

@@ -22,13 +22,14 @@ import java.util.Optional;
  */
 final class PayloadBinding<T extends Record> {
 
-  private static final ClassValue<PayloadBinding<?>> BINDINGS = new ClassValue<>() {
-    @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    protected PayloadBinding<?> computeValue(Class<?> type) {
-      return new PayloadBinding(type);
-    }
-  };
+  private static final ClassValue<PayloadBinding<?>> BINDINGS =
+      new ClassValue<>() {
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        protected PayloadBinding<?> computeValue(Class<?> type) {
+          return new PayloadBinding(type);
+        }
+      };
 
   /** One record component: its field's name, whether it may be absent, and its type. */
   private record Component(String name, boolean optional, Type type, int maxLength) {}
@@ -46,7 +47,9 @@ final class PayloadBinding<T extends Record> {
       boolean optional = c.getType() == Optional.class;
       Type valueType = optional ? typeArgument(c.getGenericType()) : c.getGenericType();
       PayloadFields.MaxLength max = c.getAnnotation(PayloadFields.MaxLength.class);
-      components[i] = new Component(c.getName(), optional, valueType, max == null ? Integer.MAX_VALUE : max.value());
+      components[i] =
+          new Component(
+              c.getName(), optional, valueType, max == null ? Integer.MAX_VALUE : max.value());
     }
     try {
       constructor = type.getDeclaredConstructor(parameters);
@@ -86,17 +89,24 @@ final class PayloadBinding<T extends Record> {
       return constructor.newInstance(values);
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof IllegalArgumentException invalid) {
-        throw new InvalidEventException(prefix.isEmpty() ? invalid.getMessage()
-            : "field '" + prefix.substring(0, prefix.length() - 1) + "': " + invalid.getMessage());
+        throw new InvalidEventException(
+            prefix.isEmpty()
+                ? invalid.getMessage()
+                : "field '"
+                    + prefix.substring(0, prefix.length() - 1)
+                    + "': "
+                    + invalid.getMessage());
       }
-      throw new IllegalStateException("cannot construct " + constructor.getDeclaringClass(), e.getCause());
+      throw new IllegalStateException(
+          "cannot construct " + constructor.getDeclaringClass(), e.getCause());
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot construct " + constructor.getDeclaringClass(), e);
     }
   }
 
   /** {@code node}, not null, as a value of {@code type}. */
-  private static Object value(JsonNode node, String field, Type type, int maxLength) throws InvalidEventException {
+  private static Object value(JsonNode node, String field, Type type, int maxLength)
+      throws InvalidEventException {
     Class<?> raw = rawClass(type);
     if (raw == String.class) {
       return PayloadFields.string(node, field, maxLength);
@@ -132,8 +142,12 @@ final class PayloadBinding<T extends Record> {
     return converted(node, field, type);
   }
 
-  /** {@code value} as the number type {@code raw}; an integer type takes only whole numbers it can hold. */
-  private static Object number(BigDecimal value, String field, Class<?> raw) throws InvalidEventException {
+  /**
+   * {@code value} as the number type {@code raw}; an integer type takes only whole numbers it can
+   * hold.
+   */
+  private static Object number(BigDecimal value, String field, Class<?> raw)
+      throws InvalidEventException {
     if (raw == BigDecimal.class || raw == Number.class) {
       return value;
     }
@@ -159,19 +173,30 @@ final class PayloadBinding<T extends Record> {
       }
     } catch (ArithmeticException e) {
       throw new InvalidEventException(
-          "field '" + field + "' must be a whole number that fits in " + raw.getSimpleName() + ", got " + value);
+          "field '"
+              + field
+              + "' must be a whole number that fits in "
+              + raw.getSimpleName()
+              + ", got "
+              + value);
     }
     throw new IllegalStateException("cannot bind a number to " + raw);
   }
 
   /** Anything else (lists, maps, enums, java.time values): as Jackson reads it. */
-  private static Object converted(JsonNode node, String field, Type type) throws InvalidEventException {
+  private static Object converted(JsonNode node, String field, Type type)
+      throws InvalidEventException {
     JavaType javaType = Json.MAPPER.getTypeFactory().constructType(type);
     try {
       return Json.MAPPER.readerFor(javaType).readValue(node);
     } catch (JacksonException e) {
-      throw new InvalidEventException("field '" + field + "' cannot be read as " + javaType.getRawClass().getSimpleName()
-          + ": " + e.getOriginalMessage());
+      throw new InvalidEventException(
+          "field '"
+              + field
+              + "' cannot be read as "
+              + javaType.getRawClass().getSimpleName()
+              + ": "
+              + e.getOriginalMessage());
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }

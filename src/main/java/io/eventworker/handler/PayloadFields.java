@@ -8,9 +8,9 @@ import java.lang.annotation.Target;
 import java.math.BigDecimal;
 
 /**
- * Checks on payload fields that throw {@link InvalidEventException} with a message naming the
- * field and the problem. Lengths count characters, as PostgreSQL's {@code varchar(n)} does.
- * {@link #bind} reads a whole payload into a record, with the same messages.
+ * Checks on payload fields that throw {@link InvalidEventException} with a message naming the field
+ * and the problem. Lengths count characters, as PostgreSQL's {@code varchar(n)} does. {@link #bind}
+ * reads a whole payload into a record, with the same messages.
  */
 public final class PayloadFields {
 
@@ -24,8 +24,8 @@ public final class PayloadFields {
   private PayloadFields() {}
 
   /**
-   * The payload, which must be a JSON object, bound to the record {@code type}: each component
-   * from the field of its name. A component is required unless it is an {@link java.util.Optional};
+   * The payload, which must be a JSON object, bound to the record {@code type}: each component from
+   * the field of its name. A component is required unless it is an {@link java.util.Optional};
    * strings, numbers, booleans, objects ({@code JsonNode}, {@code Map} or a nested record) and
    * arrays must be of their JSON kind; {@link MaxLength} limits a string. Fields the record does
    * not name are ignored. An {@link IllegalArgumentException} thrown by the record's constructor
@@ -63,7 +63,10 @@ public final class PayloadFields {
     return string(node, field, maxLength);
   }
 
-  /** {@code node}, a value of {@code field} that is not null, as a string of at most {@code maxLength}. */
+  /**
+   * {@code node}, a value of {@code field} that is not null, as a string of at most {@code
+   * maxLength}.
+   */
   static String string(JsonNode node, String field, int maxLength) throws InvalidEventException {
     if (!node.isTextual()) {
       throw mustBe(field, "a string", node);
@@ -72,7 +75,12 @@ public final class PayloadFields {
     int length = value.codePointCount(0, value.length());
     if (length > maxLength) {
       throw new InvalidEventException(
-          "field '" + field + "' is " + length + " characters long, at most " + maxLength
+          "field '"
+              + field
+              + "' is "
+              + length
+              + " characters long, at most "
+              + maxLength
               + " allowed");
     }
     return value;
@@ -108,7 +116,8 @@ public final class PayloadFields {
 
   /** {@code field} is not {@code what} it must be ("a string", "an object"...) but {@code node}. */
   static InvalidEventException mustBe(String field, String what, JsonNode node) {
-    return new InvalidEventException("field '" + field + "' must be " + what + ", got " + kind(node));
+    return new InvalidEventException(
+        "field '" + field + "' must be " + what + ", got " + kind(node));
   }
 
   /** Describes a JSON value's kind for error messages: "string", "number", "array"... */

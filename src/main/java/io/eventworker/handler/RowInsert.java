@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * An INSERT into one table, fed column by column through {@code unnest}, so that any number of
- * rows go to PostgreSQL as a single prepared statement. Declare one as a constant per target table:
+ * An INSERT into one table, fed column by column through {@code unnest}, so that any number of rows
+ * go to PostgreSQL as a single prepared statement. Declare one as a constant per target table:
  *
  * <pre>{@code
  * static final RowInsert AUDIT = RowInsert.into("audit_log")
@@ -23,9 +23,27 @@ public final class RowInsert {
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
   private static final Set<String> TYPES =
       Set.of(
-          "int2", "int4", "int8", "integer", "bigint", "smallint", "numeric", "float4",
-          "float8", "real", "double precision", "bool", "boolean", "text", "varchar", "jsonb",
-          "json", "uuid", "date", "timestamp", "timestamptz");
+          "int2",
+          "int4",
+          "int8",
+          "integer",
+          "bigint",
+          "smallint",
+          "numeric",
+          "float4",
+          "float8",
+          "real",
+          "double precision",
+          "bool",
+          "boolean",
+          "text",
+          "varchar",
+          "jsonb",
+          "json",
+          "uuid",
+          "date",
+          "timestamp",
+          "timestamptz");
 
   private final String table;
   private final List<String> columns;
@@ -41,8 +59,14 @@ public final class RowInsert {
       unnest.append(i == 0 ? "" : ", ").append("?::text[]::").append(types.get(i)).append("[]");
     }
     this.sql =
-        "INSERT INTO " + table + " (" + String.join(", ", columns) + ")\n"
-            + "SELECT * FROM unnest(" + unnest + ")";
+        "INSERT INTO "
+            + table
+            + " ("
+            + String.join(", ", columns)
+            + ")\n"
+            + "SELECT * FROM unnest("
+            + unnest
+            + ")";
   }
 
   /** Starts an insert into {@code table} (optionally schema-qualified). */
@@ -77,12 +101,16 @@ public final class RowInsert {
     if (value instanceof JsonNode json) {
       return json.isNull() || json.isMissingNode() ? null : json.toString();
     }
-    if (value instanceof Number || value instanceof Boolean || value instanceof TemporalAccessor
+    if (value instanceof Number
+        || value instanceof Boolean
+        || value instanceof TemporalAccessor
         || value instanceof java.util.UUID) {
       return value.toString();
     }
     throw new IllegalArgumentException(
-        "cannot write a " + value.getClass().getName() + "; use a String, Number, Boolean,"
+        "cannot write a "
+            + value.getClass().getName()
+            + "; use a String, Number, Boolean,"
             + " JsonNode, UUID or java.time value");
   }
 
@@ -101,12 +129,15 @@ public final class RowInsert {
       this.table = checkIdentifier(table);
     }
 
-    /** Adds a column and its PostgreSQL type, such as {@code int4}, {@code text} or {@code jsonb}. */
+    /**
+     * Adds a column and its PostgreSQL type, such as {@code int4}, {@code text} or {@code jsonb}.
+     */
     public Builder column(String name, String type) {
       columns.add(checkIdentifier(name));
       String normalized = type.trim().toLowerCase(java.util.Locale.ROOT);
       if (!TYPES.contains(normalized)) {
-        throw new IllegalArgumentException("unsupported column type '" + type + "', use one of " + TYPES);
+        throw new IllegalArgumentException(
+            "unsupported column type '" + type + "', use one of " + TYPES);
       }
       types.add(normalized);
       return this;

@@ -1,10 +1,10 @@
 package io.eventworker.metrics;
 
-import io.eventworker.runtime.DaemonThreads;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.eventworker.json.Json;
+import io.eventworker.runtime.DaemonThreads;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,10 +40,10 @@ public final class HttpEndpoint implements AutoCloseable {
     // Two threads: a slow readiness probe (database down) must not hold up a metrics scrape.
     executor = Executors.newFixedThreadPool(2, DaemonThreads.named("event-worker-http"));
     server.setExecutor(executor);
+    server.createContext("/", exchange -> respond(exchange, 404, "text/plain", "not found\n"));
     server.createContext(
-        "/", exchange -> respond(exchange, 404, "text/plain", "not found\n"));
-    server.createContext(
-        "/metrics", exchange -> get(exchange, () -> new Reply(200, PROMETHEUS_TEXT, registry.scrape())));
+        "/metrics",
+        exchange -> get(exchange, () -> new Reply(200, PROMETHEUS_TEXT, registry.scrape())));
     server.createContext("/health/live", exchange -> get(exchange, () -> health(liveness.get())));
     server.createContext("/health/ready", exchange -> get(exchange, () -> health(readiness.get())));
   }

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * {@link WorkerMetrics} on Micrometer. Meters are looked up once per event type and cached, so
- * the per-event cost is a map read and an increment.
+ * {@link WorkerMetrics} on Micrometer. Meters are looked up once per event type and cached, so the
+ * per-event cost is a map read and an increment.
  */
 public final class MicrometerWorkerMetrics implements WorkerMetrics {
 
@@ -76,14 +76,17 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
 
   @Override
   public void handlerRan(String type, long nanos) {
-    meter(handlerDuration, type, t ->
-            Timer.builder(HANDLER_DURATION)
-                .description("One handler call, validation and row building")
-                .tag("type", t)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1000))
-                .maximumExpectedValue(Duration.ofSeconds(1))
-                .register(registry))
+    meter(
+            handlerDuration,
+            type,
+            t ->
+                Timer.builder(HANDLER_DURATION)
+                    .description("One handler call, validation and row building")
+                    .tag("type", t)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(1000))
+                    .maximumExpectedValue(Duration.ofSeconds(1))
+                    .register(registry))
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
@@ -91,14 +94,17 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
   public void processed(String type, Duration eventLatency) {
     events(processed, type, "processed").increment();
     if (eventLatency != null) {
-      meter(latency, type, t ->
-              Timer.builder(EVENT_LATENCY)
-                  .description("From the event's created_at to its processing being committed")
-                  .tag("type", t)
-                  .publishPercentileHistogram()
-                  .minimumExpectedValue(Duration.ofMillis(1))
-                  .maximumExpectedValue(Duration.ofHours(1))
-                  .register(registry))
+      meter(
+              latency,
+              type,
+              t ->
+                  Timer.builder(EVENT_LATENCY)
+                      .description("From the event's created_at to its processing being committed")
+                      .tag("type", t)
+                      .publishPercentileHistogram()
+                      .minimumExpectedValue(Duration.ofMillis(1))
+                      .maximumExpectedValue(Duration.ofHours(1))
+                      .register(registry))
           .record(eventLatency.isNegative() ? Duration.ZERO : eventLatency);
     }
   }
@@ -126,21 +132,27 @@ public final class MicrometerWorkerMetrics implements WorkerMetrics {
 
   @Override
   public void loopError(String kind) {
-    meter(loopErrors, kind, k ->
-            Counter.builder(LOOP_ERRORS)
-                .description("Errors caught by the worker loop")
-                .tag("kind", k)
-                .register(registry))
+    meter(
+            loopErrors,
+            kind,
+            k ->
+                Counter.builder(LOOP_ERRORS)
+                    .description("Errors caught by the worker loop")
+                    .tag("kind", k)
+                    .register(registry))
         .increment();
   }
 
   private Counter events(Map<String, Counter> cache, String type, String result) {
-    return meter(cache, type, t ->
-        Counter.builder(EVENTS)
-            .description("Events handled, by type and result")
-            .tag("type", t)
-            .tag("result", result)
-            .register(registry));
+    return meter(
+        cache,
+        type,
+        t ->
+            Counter.builder(EVENTS)
+                .description("Events handled, by type and result")
+                .tag("type", t)
+                .tag("result", result)
+                .register(registry));
   }
 
   private static <M> M meter(Map<String, M> cache, String key, Function<String, M> create) {

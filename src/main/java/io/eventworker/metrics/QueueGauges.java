@@ -2,11 +2,10 @@ package io.eventworker.metrics;
 
 import io.eventworker.db.Transactions;
 import io.eventworker.queue.QueueReports;
-import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.queue.QueueReports.QueueDepth;
+import io.eventworker.runtime.DaemonThreads;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Queue depth (pending and failed, by type), the oldest pending event's age and the events
- * table's health, as gauges. Two queries every interval on a background thread feed them, so a
- * scrape never touches the database.
+ * Queue depth (pending and failed, by type), the oldest pending event's age and the events table's
+ * health, as gauges. Two queries every interval on a background thread feed them, so a scrape never
+ * touches the database.
  */
 public final class QueueGauges implements AutoCloseable {
 
@@ -68,7 +67,8 @@ public final class QueueGauges implements AutoCloseable {
         .tag("state", "dead")
         .register(registry);
     Gauge.builder(OLDEST_TRANSACTION_AGE, oldestTransaction, GaugeValue::get)
-        .description("Age of the oldest open transaction in the database; vacuum cannot clean behind it")
+        .description(
+            "Age of the oldest open transaction in the database; vacuum cannot clean behind it")
         .baseUnit("seconds")
         .register(registry);
   }
@@ -84,7 +84,8 @@ public final class QueueGauges implements AutoCloseable {
     try {
       record Reading(List<QueueDepth> rows, QueueReports.TableHealth health) {}
       Reading reading =
-          Transactions.read(dataSource, c -> new Reading(reports.queueDepth(c), reports.tableHealth(c)));
+          Transactions.read(
+              dataSource, c -> new Reading(reports.queueDepth(c), reports.tableHealth(c)));
       rows = reading.rows();
       health = reading.health();
     } catch (Exception e) {
@@ -109,16 +110,18 @@ public final class QueueGauges implements AutoCloseable {
       }
     }
     // A type whose events are all gone reads 0 rather than its last count.
-    depth.forEach((key, value) -> {
-      if (!seen.contains(key)) {
-        value.set(0);
-      }
-    });
-    oldestAge.forEach((type, value) -> {
-      if (!seenPending.contains(type)) {
-        value.set(0);
-      }
-    });
+    depth.forEach(
+        (key, value) -> {
+          if (!seen.contains(key)) {
+            value.set(0);
+          }
+        });
+    oldestAge.forEach(
+        (type, value) -> {
+          if (!seenPending.contains(type)) {
+            value.set(0);
+          }
+        });
   }
 
   /**
@@ -136,9 +139,15 @@ public final class QueueGauges implements AutoCloseable {
       if (perStatus.merge(row.status(), 1, Integer::sum) <= MAX_TYPES) {
         kept.add(row);
       } else {
-        other.merge(row.status(), new QueueDepth(row.status(), OTHER_TYPES, row.count(), row.oldestAgeSeconds()),
-            (a, b) -> new QueueDepth(a.status(), OTHER_TYPES, a.count() + b.count(),
-                Math.max(a.oldestAgeSeconds(), b.oldestAgeSeconds())));
+        other.merge(
+            row.status(),
+            new QueueDepth(row.status(), OTHER_TYPES, row.count(), row.oldestAgeSeconds()),
+            (a, b) ->
+                new QueueDepth(
+                    a.status(),
+                    OTHER_TYPES,
+                    a.count() + b.count(),
+                    Math.max(a.oldestAgeSeconds(), b.oldestAgeSeconds())));
       }
     }
     kept.addAll(other.values());
@@ -146,27 +155,31 @@ public final class QueueGauges implements AutoCloseable {
   }
 
   private GaugeValue depthGauge(String status, String type) {
-    return depth.computeIfAbsent(List.of(status, type), key -> {
-      GaugeValue value = new GaugeValue();
-      Gauge.builder(DEPTH, value, GaugeValue::get)
-          .description("Events waiting (pending) or given up on (failed), by type")
-          .tag("status", status)
-          .tag("type", type)
-          .register(registry);
-      return value;
-    });
+    return depth.computeIfAbsent(
+        List.of(status, type),
+        key -> {
+          GaugeValue value = new GaugeValue();
+          Gauge.builder(DEPTH, value, GaugeValue::get)
+              .description("Events waiting (pending) or given up on (failed), by type")
+              .tag("status", status)
+              .tag("type", type)
+              .register(registry);
+          return value;
+        });
   }
 
   private GaugeValue oldestAgeGauge(String type) {
-    return oldestAge.computeIfAbsent(type, key -> {
-      GaugeValue value = new GaugeValue();
-      Gauge.builder(OLDEST_PENDING_AGE, value, GaugeValue::get)
-          .description("Age of the oldest pending event, by type")
-          .baseUnit("seconds")
-          .tag("type", type)
-          .register(registry);
-      return value;
-    });
+    return oldestAge.computeIfAbsent(
+        type,
+        key -> {
+          GaugeValue value = new GaugeValue();
+          Gauge.builder(OLDEST_PENDING_AGE, value, GaugeValue::get)
+              .description("Age of the oldest pending event, by type")
+              .baseUnit("seconds")
+              .tag("type", type)
+              .register(registry);
+          return value;
+        });
   }
 
   @Override

@@ -7,8 +7,8 @@ import javax.sql.DataSource;
 
 /**
  * Whether the worker can do its work: its loop runs and its database answers. The answer is kept
- * for a second, so that health probes and metric scrapes together cost at most one query a
- * second, and a scrape never queues behind a probe for long.
+ * for a second, so that health probes and metric scrapes together cost at most one query a second,
+ * and a scrape never queues behind a probe for long.
  */
 public final class ReadinessCheck implements Supplier<String> {
 

@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
-/** One claimed row of {@code events}: the {@link Event} its handler sees, and what the worker does with it. */
+/**
+ * One claimed row of {@code events}: the {@link Event} its handler sees, and what the worker does
+ * with it.
+ */
 public final class ClaimedEvent implements Event {
 
   private final long id;
@@ -26,11 +29,19 @@ public final class ClaimedEvent implements Event {
   private JsonNode data;
 
   /** {@code json}: the payload's JSON text in UTF-8. */
-  public ClaimedEvent(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts) {
+  public ClaimedEvent(
+      long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts) {
     this(id, type, userId, json, createdAt, attempts, null);
   }
 
-  private ClaimedEvent(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts, String unreadable) {
+  private ClaimedEvent(
+      long id,
+      String type,
+      Integer userId,
+      byte[] json,
+      Instant createdAt,
+      int attempts,
+      String unreadable) {
     this.id = id;
     this.type = type;
     this.userId = userId;
@@ -40,8 +51,11 @@ public final class ClaimedEvent implements Event {
     this.unreadable = unreadable;
   }
 
-  /** An event whose payload was not read, for {@code reason}: its handler fails it with that reason. */
-  static ClaimedEvent unreadable(long id, String type, Integer userId, Instant createdAt, int attempts, String reason) {
+  /**
+   * An event whose payload was not read, for {@code reason}: its handler fails it with that reason.
+   */
+  static ClaimedEvent unreadable(
+      long id, String type, Integer userId, Instant createdAt, int attempts, String reason) {
     return new ClaimedEvent(id, type, userId, new byte[0], createdAt, attempts, reason);
   }
 
@@ -103,9 +117,9 @@ public final class ClaimedEvent implements Event {
 
   /**
    * Lets go of the payload, its bytes and its parsed tree; called by the worker once the handler
-   * has run. A batch keeps its events until it commits, and the collector copied
-   * their parsed payloads from one young collection to the next: documents nested 200 deep cost
-   * three times the CPU per event that way.
+   * has run. A batch keeps its events until it commits, and the collector copied their parsed
+   * payloads from one young collection to the next: documents nested 200 deep cost three times the
+   * CPU per event that way.
    */
   public void dropPayload() {
     json = null;

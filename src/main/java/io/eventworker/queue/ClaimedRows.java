@@ -15,14 +15,15 @@ import java.util.Map;
 
 /**
  * Turns a claim's rows into events. The claim leaves out payloads that may be large; they are read
- * here in one more query, in claim order, as far as the batch's {@link PayloadBudget} has room:
- * the events from the first payload without room on stay pending, for a later batch.
+ * here in one more query, in claim order, as far as the batch's {@link PayloadBudget} has room: the
+ * events from the first payload without room on stay pending, for a later batch.
  */
 final class ClaimedRows {
 
   // What each of EventRepository's claims selects, before FROM: the locking query that
   // around() wraps.
-  static final String COLUMNS = "SELECT id, event_type, user_id, data, created_at, attempts, run_at\n";
+  static final String COLUMNS =
+      "SELECT id, event_type, user_id, data, created_at, attempts, run_at\n";
 
   // A claim's rows as read() reads them. A payload comes with them only if it is at most 8 kB as
   // text: at most 4 MB for a batch of 500. The others come as NULL, to be read by PAYLOADS
@@ -35,7 +36,8 @@ final class ClaimedRows {
       SELECT id, event_type, user_id, CASE WHEN octet_length(t) <= 8192 THEN t END,
              created_at::timestamptz, attempts, run_at
       FROM (SELECT id, event_type, user_id,
-                   CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 8192 THEN data::text END AS t,
+                   CASE WHEN pg_column_compression(data) IS NULL AND pg_column_size(data) <= 8192
+                     THEN data::text END AS t,
                    created_at, attempts, run_at
             FROM (%s) AS claimed
             OFFSET 0) AS rendered
@@ -67,11 +69,15 @@ final class ClaimedRows {
 
   private ClaimedRows() {}
 
-  /** The claim {@code locking}, a query that begins with {@link #COLUMNS}, as {@link #read} reads it. */
+  /**
+   * The claim {@code locking}, a query that begins with {@link #COLUMNS}, as {@link #read} reads
+   * it.
+   */
   static String around(String locking) {
     // Each claim writes its columns out (no SQL constant is assembled); they must be these.
     if (!locking.strip().startsWith(COLUMNS.strip())) {
-      throw new IllegalArgumentException("a claim must begin with " + COLUMNS.strip() + ": " + locking);
+      throw new IllegalArgumentException(
+          "a claim must begin with " + COLUMNS.strip() + ": " + locking);
     }
     return AROUND.formatted(locking.strip());
   }
@@ -86,8 +92,15 @@ final class ClaimedRows {
         int userId = rs.getInt(3);
         Integer nullableUserId = rs.wasNull() ? null : userId;
         OffsetDateTime created = rs.getObject(5, OffsetDateTime.class);
-        rows.add(new Row(rs.getLong(1), rs.getString(2), nullableUserId, rs.getBytes(4),
-            created == null ? null : created.toInstant(), rs.getInt(6), rs.getObject(7, OffsetDateTime.class)));
+        rows.add(
+            new Row(
+                rs.getLong(1),
+                rs.getString(2),
+                nullableUserId,
+                rs.getBytes(4),
+                created == null ? null : created.toInstant(),
+                rs.getInt(6),
+                rs.getObject(7, OffsetDateTime.class)));
       }
     }
     long lockingNanos = System.nanoTime() - began;
@@ -96,7 +109,10 @@ final class ClaimedRows {
     Position last = null;
     for (Row row : rows) {
       Payload payload = large.get(row.id());
-      ClaimedEvent event = row.json() != null ? row.event(row.json()) : payload == null ? null : payload.event(row, budget);
+      ClaimedEvent event =
+          row.json() != null
+              ? row.event(row.json())
+              : payload == null ? null : payload.event(row, budget);
       if (event == null) {
         // No room left: this event and the rest stay pending, for a later batch.
         budget.refuse();
@@ -146,8 +162,16 @@ final class ClaimedRows {
         return row.event(json);
       }
       if (bytes > budget.limit()) {
-        return ClaimedEvent.unreadable(row.id(), row.type(), row.userId(), row.createdAt(), row.attempts(),
-            "payload is " + bytes + " bytes as JSON text, more than the " + budget.limit()
+        return ClaimedEvent.unreadable(
+            row.id(),
+            row.type(),
+            row.userId(),
+            row.createdAt(),
+            row.attempts(),
+            "payload is "
+                + bytes
+                + " bytes as JSON text, more than the "
+                + budget.limit()
                 + " a worker thread can hold (a sixteenth of the heap, shared by WORKER_THREADS)");
       }
       return null;
@@ -155,7 +179,13 @@ final class ClaimedRows {
   }
 
   /** A claimed row, its payload null when the claim left it out as large. */
-  private record Row(long id, String type, Integer userId, byte[] json, Instant createdAt, int attempts,
+  private record Row(
+      long id,
+      String type,
+      Integer userId,
+      byte[] json,
+      Instant createdAt,
+      int attempts,
       OffsetDateTime runAt) {
     ClaimedEvent event(byte[] payload) {
       return new ClaimedEvent(id, type, userId, payload, createdAt, attempts);

@@ -36,7 +36,8 @@ public final class EventFileLoader {
   private static final Pattern COPY_LINE = Pattern.compile("COPY events, line (\\d+)");
 
   /** Loads every line of {@code in}; returns how many events were stored. */
-  public long load(Connection c, InputStream input) throws SQLException, IOException, InvalidInputException {
+  public long load(Connection c, InputStream input)
+      throws SQLException, IOException, InvalidInputException {
     LineReader in = new LineReader(input);
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
@@ -146,8 +147,8 @@ public final class EventFileLoader {
   }
 
   /** Names the first line whose user_id is not in users, after COPY failed on the foreign key. */
-  private static Exception missingUser(Connection c, Map<Integer, Integer> userFirstLine, SQLException e)
-      throws SQLException {
+  private static Exception missingUser(
+      Connection c, Map<Integer, Integer> userFirstLine, SQLException e) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(MISSING_USERS)) {
       ps.setArray(1, c.createArrayOf("int4", userFirstLine.keySet().toArray()));
       int firstLine = Integer.MAX_VALUE;
@@ -180,7 +181,10 @@ public final class EventFileLoader {
         if (row >= 1 && row <= rows) {
           String detail = p.getServerErrorMessage().getDetail();
           return new SQLException(
-              "line " + fileLines[row - 1] + ": " + p.getServerErrorMessage().getMessage()
+              "line "
+                  + fileLines[row - 1]
+                  + ": "
+                  + p.getServerErrorMessage().getMessage()
                   + (detail == null ? "" : " (" + detail + ")"),
               e.getSQLState(),
               e);

@@ -91,13 +91,20 @@ public final class EventMaintenance {
       """;
 
   /**
-   * Moves the first {@code limit} failed events, by id, of those after {@code afterId} up to
-   * {@code upToId} that match the filters (null: any) back to pending. {@code failedSince} is
-   * compared with the time they failed (processed_at). The next step starts after the returned
-   * {@link RetryStep#lastId}.
+   * Moves the first {@code limit} failed events, by id, of those after {@code afterId} up to {@code
+   * upToId} that match the filters (null: any) back to pending. {@code failedSince} is compared
+   * with the time they failed (processed_at). The next step starts after the returned {@link
+   * RetryStep#lastId}.
    */
-  public RetryStep retryFailed(Connection c, List<Long> ids, String type, LocalDateTime failedSince,
-      long afterId, long upToId, int limit) throws SQLException {
+  public RetryStep retryFailed(
+      Connection c,
+      List<Long> ids,
+      String type,
+      LocalDateTime failedSince,
+      long afterId,
+      long upToId,
+      int limit)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(RETRY_FAILED)) {
       Array idArray = ids == null ? null : c.createArrayOf("int8", ids.toArray());
       ps.setLong(1, afterId);
@@ -187,8 +194,11 @@ public final class EventMaintenance {
     return types;
   }
 
-  /** Fails up to {@code limit} pending events of {@code type} with {@code error}; returns how many. */
-  public int failPendingOfType(Connection c, String type, String error, int limit) throws SQLException {
+  /**
+   * Fails up to {@code limit} pending events of {@code type} with {@code error}; returns how many.
+   */
+  public int failPendingOfType(Connection c, String type, String error, int limit)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(FAIL_TYPE)) {
       ps.setString(1, EventRepository.printable(error));
       ps.setString(2, type);
@@ -208,5 +218,4 @@ public final class EventMaintenance {
 
   /** A failure text and how many failed events carry it. */
   public record ErrorCount(String error, long count) {}
-
 }

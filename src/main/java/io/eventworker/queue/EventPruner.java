@@ -38,7 +38,9 @@ public final class EventPruner {
       deleted += step.deleted();
       // Ids grow with time: once a step sees only rows created after the cutoff, the rest of the
       // table is newer still. (A row that a long transaction inserted late is left for next time.)
-      if (step.lastId() < 0 || step.oldestCreatedAt() == null || !step.oldestCreatedAt().isBefore(cutoff)) {
+      if (step.lastId() < 0
+          || step.oldestCreatedAt() == null
+          || !step.oldestCreatedAt().isBefore(cutoff)) {
         return deleted;
       }
       after = step.lastId();

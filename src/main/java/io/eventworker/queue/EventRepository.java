@@ -25,39 +25,42 @@ public final class EventRepository {
   // Locks the rows it returns until commit; rows locked by other workers are skipped, not waited
   // for. One type at a time: the predicate and order are a range of idx_events_claim. The columns
   // are ClaimedRows's, which leave out payloads that may be large.
-  private static final String CLAIM = ClaimedRows.around(
-      """
-      SELECT id, event_type, user_id, data, created_at, attempts, run_at
-      FROM events
-      WHERE status = 'pending' AND event_type = ? AND run_at <= now()
-      ORDER BY run_at, id
-      LIMIT ?
-      FOR UPDATE SKIP LOCKED
-      """);
+  private static final String CLAIM =
+      ClaimedRows.around(
+          """
+          SELECT id, event_type, user_id, data, created_at, attempts, run_at
+          FROM events
+          WHERE status = 'pending' AND event_type = ? AND run_at <= now()
+          ORDER BY run_at, id
+          LIMIT ?
+          FOR UPDATE SKIP LOCKED
+          """);
 
   // Past the last claim: skips the index entries of events already processed, which stay until
   // vacuum removes them (and while a long transaction holds its snapshot, vacuum cannot).
-  private static final String CLAIM_AFTER = ClaimedRows.around(
-      """
-      SELECT id, event_type, user_id, data, created_at, attempts, run_at
-      FROM events
-      WHERE status = 'pending' AND event_type = ? AND run_at <= now() AND (run_at, id) > (?, ?)
-      ORDER BY run_at, id
-      LIMIT ?
-      FOR UPDATE SKIP LOCKED
-      """);
+  private static final String CLAIM_AFTER =
+      ClaimedRows.around(
+          """
+          SELECT id, event_type, user_id, data, created_at, attempts, run_at
+          FROM events
+          WHERE status = 'pending' AND event_type = ? AND run_at <= now() AND (run_at, id) > (?, ?)
+          ORDER BY run_at, id
+          LIMIT ?
+          FOR UPDATE SKIP LOCKED
+          """);
 
   // Re-claims given events, to process them again after their batch was rejected. Only those
   // still due: between the rollback and this claim, another worker may have claimed one and put
   // it back to wait out a retry's backoff, which this claim must not cut short.
-  private static final String CLAIM_IDS = ClaimedRows.around(
-      """
-      SELECT id, event_type, user_id, data, created_at, attempts, run_at
-      FROM events
-      WHERE id = ANY (?) AND status = 'pending' AND run_at <= now()
-      ORDER BY run_at, id
-      FOR UPDATE SKIP LOCKED
-      """);
+  private static final String CLAIM_IDS =
+      ClaimedRows.around(
+          """
+          SELECT id, event_type, user_id, data, created_at, attempts, run_at
+          FROM events
+          WHERE id = ANY (?) AND status = 'pending' AND run_at <= now()
+          ORDER BY run_at, id
+          FOR UPDATE SKIP LOCKED
+          """);
 
   private static final String MARK_PROCESSED =
       """
@@ -129,7 +132,8 @@ public final class EventRepository {
   }
 
   /** Claims the given events if they are still pending and due, and nobody else holds them. */
-  public List<ClaimedEvent> claimIds(Connection c, List<Long> ids, PayloadBudget budget) throws SQLException {
+  public List<ClaimedEvent> claimIds(Connection c, List<Long> ids, PayloadBudget budget)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CLAIM_IDS)) {
       ps.setArray(1, c.createArrayOf("int8", ids.toArray()));
       return ClaimedRows.read(c, ps, ids.size(), budget).events();
@@ -142,7 +146,8 @@ public final class EventRepository {
    * failed, with its error). The inserts and the failures are data-modifying WITH clauses of the
    * UPDATE that marks the processed events.
    */
-  public void complete(Connection c, List<Long> processed, List<RowBatch> rows, List<Failure> failures)
+  public void complete(
+      Connection c, List<Long> processed, List<RowBatch> rows, List<Failure> failures)
       throws SQLException {
     if (processed.isEmpty() && failures.isEmpty()) {
       return;
@@ -180,17 +185,24 @@ public final class EventRepository {
     if (clauses.isEmpty()) {
       return MARK_PROCESSED;
     }
-    return completions.computeIfAbsent(clauses, cs -> {
-      StringBuilder sql = new StringBuilder("WITH ");
-      for (int i = 0; i < cs.size(); i++) {
-        sql.append(i == 0 ? "" : ",\n     ").append("step_").append(i).append(" AS (").append(cs.get(i)).append(")");
-      }
-      return sql.append('\n').append(MARK_PROCESSED).toString();
-    });
+    return completions.computeIfAbsent(
+        clauses,
+        cs -> {
+          StringBuilder sql = new StringBuilder("WITH ");
+          for (int i = 0; i < cs.size(); i++) {
+            sql.append(i == 0 ? "" : ",\n     ")
+                .append("step_")
+                .append(i)
+                .append(" AS (")
+                .append(cs.get(i))
+                .append(")");
+          }
+          return sql.append('\n').append(MARK_PROCESSED).toString();
+        });
   }
 
-  private static int bindFailures(Connection c, PreparedStatement ps, int first, List<Failure> failures)
-      throws SQLException {
+  private static int bindFailures(
+      Connection c, PreparedStatement ps, int first, List<Failure> failures) throws SQLException {
     int n = failures.size();
     Object[] ids = new Object[n];
     Object[] statuses = new Object[n];

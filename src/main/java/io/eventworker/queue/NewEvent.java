@@ -7,15 +7,16 @@ import io.eventworker.json.Json;
 import java.io.IOException;
 
 /**
- * An event a producer command is about to insert, checked against what {@code events} accepts.
- * The payload is kept as the producer wrote it: PostgreSQL parses it into jsonb.
+ * An event a producer command is about to insert, checked against what {@code events} accepts. The
+ * payload is kept as the producer wrote it: PostgreSQL parses it into jsonb.
  */
 public record NewEvent(String eventType, Integer userId, String data) {
 
   private static final int MAX_TYPE_LENGTH = 100;
 
   /** From the command line's {@code --type}, {@code --user} and {@code --data}. */
-  public static NewEvent of(String eventType, Integer userId, String dataJson) throws InvalidInputException {
+  public static NewEvent of(String eventType, Integer userId, String dataJson)
+      throws InvalidInputException {
     try (JsonParser p = Json.MAPPER.getFactory().createParser(dataJson)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidInputException("'data' must be a JSON object");
@@ -51,7 +52,8 @@ public record NewEvent(String eventType, Integer userId, String data) {
         switch (field) {
           case "event_type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
           case "user_id" -> {
-            if (value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+            if (value == JsonToken.VALUE_NUMBER_INT
+                && p.getNumberType() == JsonParser.NumberType.INT) {
               userId = p.getIntValue();
             } else if (value != JsonToken.VALUE_NULL) {
               throw new InvalidInputException("'user_id' must be an integer or null");
@@ -65,12 +67,14 @@ public record NewEvent(String eventType, Integer userId, String data) {
             p.skipChildren();
             data = line.substring(start, (int) p.currentLocation().getCharOffset());
           }
-          default -> throw new InvalidInputException(
-              "unknown field '" + field + "' (expected event_type, user_id, data)");
+          default ->
+              throw new InvalidInputException(
+                  "unknown field '" + field + "' (expected event_type, user_id, data)");
         }
       }
       if (p.nextToken() != null) {
-        throw new InvalidInputException("expected one JSON object on the line, found more after it");
+        throw new InvalidInputException(
+            "expected one JSON object on the line, found more after it");
       }
     } catch (JacksonException e) {
       throw new InvalidInputException("not valid JSON: " + e.getOriginalMessage());
@@ -86,20 +90,24 @@ public record NewEvent(String eventType, Integer userId, String data) {
     return validated(type, userId, data);
   }
 
-  private static NewEvent validated(String eventType, Integer userId, String json) throws InvalidInputException {
+  private static NewEvent validated(String eventType, Integer userId, String json)
+      throws InvalidInputException {
     if (eventType == null || eventType.isBlank()) {
       throw new InvalidInputException("'event_type' must be a non-empty string");
     }
     if (eventType.codePointCount(0, eventType.length()) > MAX_TYPE_LENGTH) {
-      throw new InvalidInputException("'event_type' is longer than " + MAX_TYPE_LENGTH + " characters");
+      throw new InvalidInputException(
+          "'event_type' is longer than " + MAX_TYPE_LENGTH + " characters");
     }
     String problem = unstorable(json, true);
     if (problem != null) {
-      throw new InvalidInputException("'data' contains " + problem + ", which PostgreSQL cannot store");
+      throw new InvalidInputException(
+          "'data' contains " + problem + ", which PostgreSQL cannot store");
     }
     problem = unstorable(eventType, false);
     if (problem != null) {
-      throw new InvalidInputException("'event_type' contains " + problem + ", which PostgreSQL cannot store");
+      throw new InvalidInputException(
+          "'event_type' contains " + problem + ", which PostgreSQL cannot store");
     }
     return new NewEvent(eventType, userId, json);
   }
@@ -120,7 +128,8 @@ public record NewEvent(String eventType, Integer userId, String data) {
           return "a \\u0000 escape";
         }
         i++; // the escaped character: an escaped backslash followed by "u0000" is plain text
-      } else if (Character.isHighSurrogate(ch) && i + 1 < text.length()
+      } else if (Character.isHighSurrogate(ch)
+          && i + 1 < text.length()
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(ch)) {

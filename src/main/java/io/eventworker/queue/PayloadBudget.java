@@ -22,10 +22,10 @@ public final class PayloadBudget {
   }
 
   /**
-   * A worker thread's share of a sixteenth of the heap. A payload takes up to ten times its size
-   * on its way through (as received, parsed, re-serialized, encoded; a megabyte array fills two of
-   * the collector's one-megabyte regions), so the payloads in hand stay within about two thirds of
-   * the heap.
+   * A worker thread's share of a sixteenth of the heap. A payload takes up to ten times its size on
+   * its way through (as received, parsed, re-serialized, encoded; a megabyte array fills two of the
+   * collector's one-megabyte regions), so the payloads in hand stay within about two thirds of the
+   * heap.
    */
   public static long perThread(long maxHeapBytes, int threads) {
     return maxHeapBytes / 16 / threads;

@@ -62,7 +62,8 @@ public final class QueueReports {
       while (rs.next()) {
         double age = rs.getDouble(4);
         depth.add(
-            new QueueDepth(rs.getString(1), rs.getString(2), rs.getLong(3), rs.wasNull() ? 0 : age));
+            new QueueDepth(
+                rs.getString(1), rs.getString(2), rs.getLong(3), rs.wasNull() ? 0 : age));
       }
     }
     return depth;
@@ -72,7 +73,9 @@ public final class QueueReports {
   public TableHealth tableHealth(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(TABLE_HEALTH);
         ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? new TableHealth(rs.getLong(1), rs.getLong(2), rs.getDouble(3)) : new TableHealth(0, 0, 0);
+      return rs.next()
+          ? new TableHealth(rs.getLong(1), rs.getLong(2), rs.getDouble(3))
+          : new TableHealth(0, 0, 0);
     }
   }
 

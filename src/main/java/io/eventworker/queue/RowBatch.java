@@ -21,7 +21,9 @@ public final class RowBatch {
     return target;
   }
 
-  /** Binds the columns, one text array each, from parameter {@code first}; returns the next index. */
+  /**
+   * Binds the columns, one text array each, from parameter {@code first}; returns the next index.
+   */
   int bind(PreparedStatement ps, int first) throws SQLException {
     Connection c = ps.getConnection();
     int columns = target.columnCount();

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * PostgreSQL could not render one of a batch's large payloads as JSON text: its text would pass
- * the server's 1 GB limit (a few kilobytes stored can be that: {@code 1e131071} is written out
- * as 131,072 digits), or rendering it ran out of memory or time. The transaction is aborted;
- * which payload it was is found by reading them one at a time.
+ * PostgreSQL could not render one of a batch's large payloads as JSON text: its text would pass the
+ * server's 1 GB limit (a few kilobytes stored can be that: {@code 1e131071} is written out as
+ * 131,072 digits), or rendering it ran out of memory or time. The transaction is aborted; which
+ * payload it was is found by reading them one at a time.
  */
 public final class UnrenderablePayloadException extends SQLException {
 
@@ -22,7 +22,10 @@ public final class UnrenderablePayloadException extends SQLException {
   private final List<Long> eventIds;
 
   UnrenderablePayloadException(List<Long> eventIds, SQLException cause) {
-    super("could not render the payloads of events " + eventIds + ": " + cause.getMessage(), cause.getSQLState(), cause);
+    super(
+        "could not render the payloads of events " + eventIds + ": " + cause.getMessage(),
+        cause.getSQLState(),
+        cause);
     this.eventIds = List.copyOf(eventIds);
   }
 

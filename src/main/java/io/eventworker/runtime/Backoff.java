@@ -6,12 +6,15 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The worker's one backoff: waits that double from an initial delay up to a maximum, with the
- * jitter each use needs. Handler retries, transient database errors, the listener's reconnects
- * and start-up's wait for the database all take their delays from here.
+ * jitter each use needs. Handler retries, transient database errors, the listener's reconnects and
+ * start-up's wait for the database all take their delays from here.
  */
 public final class Backoff {
 
-  /** How the doubled, capped delay is spread, so that failures that came together do not return together. */
+  /**
+   * How the doubled, capped delay is spread, so that failures that came together do not return
+   * together.
+   */
   public enum Jitter {
     /** Exactly the doubled delay, capped: one waiter alone, such as a reconnect. */
     NONE,
@@ -49,7 +52,8 @@ public final class Backoff {
 
   /** The delay after the {@code attempt}-th failed attempt (1 for the first). */
   public long delayMillis(int attempt) {
-    double doubled = Math.max(1, initialMillis) * Math.pow(2, Math.min(Math.max(attempt, 1) - 1, 62));
+    double doubled =
+        Math.max(1, initialMillis) * Math.pow(2, Math.min(Math.max(attempt, 1) - 1, 62));
     return switch (jitter) {
       case NONE -> (long) Math.min(maxMillis, doubled);
       case QUARTER -> {

@@ -3,8 +3,8 @@ package io.eventworker.runtime;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * The worker's background threads: daemons, so that one stuck on a dead socket cannot keep the
- * JVM from exiting once shutdown has given up on it, each named for what it does.
+ * The worker's background threads: daemons, so that one stuck on a dead socket cannot keep the JVM
+ * from exiting once shutdown has given up on it, each named for what it does.
  */
 public final class DaemonThreads {
 

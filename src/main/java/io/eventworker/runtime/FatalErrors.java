@@ -1,8 +1,8 @@
 package io.eventworker.runtime;
 
 /**
- * The one rule for what a loop must not survive: the JVM itself failing (out of memory, an
- * internal error). A stack overflow is the code's own doing, and is handled like any exception.
+ * The one rule for what a loop must not survive: the JVM itself failing (out of memory, an internal
+ * error). A stack overflow is the code's own doing, and is handled like any exception.
  */
 public final class FatalErrors {
 

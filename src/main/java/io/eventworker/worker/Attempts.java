@@ -1,7 +1,7 @@
 package io.eventworker.worker;
 
-import io.eventworker.runtime.Backoff;
 import io.eventworker.queue.EventRepository.Failure;
+import io.eventworker.runtime.Backoff;
 
 /** How many attempts an event gets (MAX_ATTEMPTS), and how long it waits between them. */
 record Attempts(int max, Backoff backoff) {

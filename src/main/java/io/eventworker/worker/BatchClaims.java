@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What a batch claims, shared by a worker's threads: up to its limit, type by type, starting with
- * a different type each time (every handled type gets its turn, however large another's backlog),
+ * What a batch claims, shared by a worker's threads: up to its limit, type by type, starting with a
+ * different type each time (every handled type gets its turn, however large another's backlog),
  * each type from its claim cursor (see {@link ClaimCursors}); and, once the batch is done, whether
  * it was full or cut short and when the thread should look again.
  */
@@ -58,7 +58,8 @@ final class BatchClaims {
         String type = types[(first + i) % types.length];
         ClaimCursors.Start start = cursors.start(type);
         starts.put(type, start);
-        Claimed claimed = repository.claim(c, type, limit - events.size(), start.position(), budget);
+        Claimed claimed =
+            repository.claim(c, type, limit - events.size(), start.position(), budget);
         events.addAll(claimed.events());
         cursors.advance(type, start, claimed.last(), claimed.lockingNanos());
       }

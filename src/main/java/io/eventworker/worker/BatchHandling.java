@@ -1,6 +1,5 @@
 package io.eventworker.worker;
 
-import io.eventworker.runtime.FatalErrors;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.handler.Event;
 import io.eventworker.handler.InvalidEventException;
@@ -8,6 +7,7 @@ import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.EventRepository.Failure;
+import io.eventworker.runtime.FatalErrors;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -17,9 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one pass of {@link BatchProcessor} does with the events it claimed, inside its
- * transaction: runs their handlers, writes their rows and completes them, then reports the
- * outcome in metrics and the log once the pass has committed.
+ * What one pass of {@link BatchProcessor} does with the events it claimed, inside its transaction:
+ * runs their handlers, writes their rows and completes them, then reports the outcome in metrics
+ * and the log once the pass has committed.
  */
 final class BatchHandling {
 
@@ -31,7 +31,11 @@ final class BatchHandling {
   private final FailureLog failureLog;
 
   BatchHandling(
-      EventRepository repository, Handlers handlers, Attempts attempts, WorkerMetrics metrics, Clock clock,
+      EventRepository repository,
+      Handlers handlers,
+      Attempts attempts,
+      WorkerMetrics metrics,
+      Clock clock,
       FailureLog failureLog) {
     this.repository = repository;
     this.handlers = handlers;
@@ -46,7 +50,11 @@ final class BatchHandling {
    * database rejected the batch's rows as data, to find the events at fault; or one event at a
    * time, after the batch's write ran out of DB_STATEMENT_TIMEOUT, to find the one that is slow.
    */
-  enum Write { AT_ONCE, HALVING, ONE_BY_ONE }
+  enum Write {
+    AT_ONCE,
+    HALVING,
+    ONE_BY_ONE
+  }
 
   /** An attempt that did not succeed; a negative delay means the event is failed for good. */
   record Outcome(Event event, String error, long retryDelayMillis) {
@@ -64,24 +72,34 @@ final class BatchHandling {
     }
   }
 
-  /** Runs the handlers of {@code events}, then writes their rows and completes them as {@code write} says. */
+  /**
+   * Runs the handlers of {@code events}, then writes their rows and completes them as {@code write}
+   * says.
+   */
   Result handleAndWrite(Connection c, List<ClaimedEvent> events, Write write) throws SQLException {
     BatchRows rows = new BatchRows(repository);
     List<Outcome> failures = new ArrayList<>();
     List<Event> handled = handle(events, rows, failures);
-    Result result = switch (write) {
-      // The fast path: one statement writes every row and completes the batch.
-      case AT_ONCE -> new Result(handled, failures);
-      case HALVING -> writeHalving(c, rows, handled, failures);
-      case ONE_BY_ONE -> writeOneByOne(c, rows, handled, failures);
-    };
-    repository.complete(c, ids(result.processed()), write == Write.AT_ONCE ? rows.batches(handled) : List.of(),
+    Result result =
+        switch (write) {
+          // The fast path: one statement writes every row and completes the batch.
+          case AT_ONCE -> new Result(handled, failures);
+          case HALVING -> writeHalving(c, rows, handled, failures);
+          case ONE_BY_ONE -> writeOneByOne(c, rows, handled, failures);
+        };
+    repository.complete(
+        c,
+        ids(result.processed()),
+        write == Write.AT_ONCE ? rows.batches(handled) : List.of(),
         failures(failures));
     return result;
   }
 
-  /** Writes the rows of {@code handled} in halves until the events the database rejects stand alone. */
-  private Result writeHalving(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
+  /**
+   * Writes the rows of {@code handled} in halves until the events the database rejects stand alone.
+   */
+  private Result writeHalving(
+      Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
       throws SQLException {
     List<Event> written = new ArrayList<>(handled);
     for (BatchRows.Refused r : rows.insertIsolating(c, handled)) {
@@ -95,22 +113,29 @@ final class BatchHandling {
    * Writes the rows of {@code handled} one event at a time; the event whose write the server
    * cancels is charged an attempt, and those after it stay pending for a later batch.
    */
-  private Result writeOneByOne(Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
+  private Result writeOneByOne(
+      Connection c, BatchRows rows, List<Event> handled, List<Outcome> failures)
       throws SQLException {
     BatchRows.OneByOne done = rows.insertOneByOne(c, handled);
     done.rejected().forEach(r -> failures.add(rejectedAsData(r)));
     if (done.cancelled() != null) {
       BatchRows.Refused slow = done.cancelled();
-      failures.add(retryOrGiveUp(slow.event(), "its rows could not be written: " + DatabaseErrors.describe(slow.cause())));
+      failures.add(
+          retryOrGiveUp(
+              slow.event(),
+              "its rows could not be written: " + DatabaseErrors.describe(slow.cause())));
     }
     return new Result(done.written(), failures);
   }
 
   private static Outcome rejectedAsData(BatchRows.Refused r) {
-    return new Outcome(r.event(), "rejected by the database: " + DatabaseErrors.describe(r.cause()), -1);
+    return new Outcome(
+        r.event(), "rejected by the database: " + DatabaseErrors.describe(r.cause()), -1);
   }
 
-  /** Runs the handlers; returns the events that succeeded, adding the others to {@code failures}. */
+  /**
+   * Runs the handlers; returns the events that succeeded, adding the others to {@code failures}.
+   */
   private List<Event> handle(List<ClaimedEvent> events, BatchRows rows, List<Outcome> failures) {
     for (ClaimedEvent event : events) {
       long started = System.nanoTime();
@@ -156,7 +181,8 @@ final class BatchHandling {
     Instant now = clock.instant();
     for (Event event : result.processed()) {
       metrics.processed(
-          event.type(), event.createdAt() == null ? null : Duration.between(event.createdAt(), now));
+          event.type(),
+          event.createdAt() == null ? null : Duration.between(event.createdAt(), now));
     }
     for (Outcome f : result.failures()) {
       Event event = f.event();
@@ -165,7 +191,13 @@ final class BatchHandling {
         failureLog.failed(event.id(), event.type(), f.error());
       } else {
         metrics.retried(event.type());
-        failureLog.retried(event.id(), event.type(), event.attempts() + 1, attempts.max(), f.retryDelayMillis(), f.error());
+        failureLog.retried(
+            event.id(),
+            event.type(),
+            event.attempts() + 1,
+            attempts.max(),
+            f.retryDelayMillis(),
+            f.error());
       }
     }
     metrics.batchCompleted(result.size(), nanos);

@@ -1,21 +1,16 @@
 package io.eventworker.worker;
 
-import io.eventworker.db.Transactions;
-import io.eventworker.runtime.Backoff;
 import io.eventworker.db.DatabaseErrors;
-import io.eventworker.handler.InvalidEventException;
+import io.eventworker.db.Transactions;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
-import io.eventworker.queue.EventRepository.Failure;
 import io.eventworker.queue.PayloadBudget;
 import io.eventworker.queue.UnrenderablePayloadException;
+import io.eventworker.runtime.Backoff;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -58,7 +53,8 @@ final class BatchProcessor {
     FailureLog failureLog = new FailureLog(log, System::nanoTime);
     this.claims = new BatchClaims(repository, handlers.types());
     this.handling = new BatchHandling(repository, handlers, attempts, metrics, clock, failureLog);
-    this.soloFailures = new SoloFailures(dataSource, repository, payloadBytes, attempts, metrics, failureLog);
+    this.soloFailures =
+        new SoloFailures(dataSource, repository, payloadBytes, attempts, metrics, failureLog);
   }
 
   /** How a transaction claims its events. */
@@ -68,9 +64,9 @@ final class BatchProcessor {
 
   /**
    * What one batch did: how many events it claimed; full when more may be due at once; cut short
-   * when it let go of events its claim passed (see {@link ClaimLimit}); and, after a claim from
-   * the cursor that came back short, how soon a rescan may find what it passed over (0: no need
-   * to look again before the poll).
+   * when it let go of events its claim passed (see {@link ClaimLimit}); and, after a claim from the
+   * cursor that came back short, how soon a rescan may find what it passed over (0: no need to look
+   * again before the poll).
    */
   record Batch(int claimed, boolean full, boolean cutShort, long recheckNanos) {}
 
@@ -102,8 +98,10 @@ final class BatchProcessor {
       return new Pass.Committed(soloFailures.failUnrenderable(u.cause()), true);
     }
     if (pass instanceof Pass.Cancelled c) {
-      log.warn("writing a batch of {} events was cancelled ({}); writing them one at a time",
-          c.ids().size(), DatabaseErrors.describe(c.cause()));
+      log.warn(
+          "writing a batch of {} events was cancelled ({}); writing them one at a time",
+          c.ids().size(),
+          DatabaseErrors.describe(c.cause()));
       return again(c.ids(), BatchHandling.Write.ONE_BY_ONE).cutShortIf(c.passedOver());
     }
     Pass.RejectedAsData rejected = (Pass.RejectedAsData) pass;
@@ -114,7 +112,8 @@ final class BatchProcessor {
     // no telling which event caused it.
     List<Long> ids = rejected.ids();
     if (ids.size() == 1) {
-      return new Pass.Committed(soloFailures.failRefused(ids.get(0), rejected.cause()), rejected.passedOver());
+      return new Pass.Committed(
+          soloFailures.failRefused(ids.get(0), rejected.cause()), rejected.passedOver());
     }
     log.warn("a batch of {} events was rejected at commit; processing them one by one", ids.size());
     Pass.Committed done = new Pass.Committed(0, rejected.passedOver());
@@ -124,7 +123,9 @@ final class BatchProcessor {
     return done;
   }
 
-  /** Claims the events {@code ids} again, if still due, and writes their rows as {@code write} says. */
+  /**
+   * Claims the events {@code ids} again, if still due, and writes their rows as {@code write} says.
+   */
   private Pass.Committed again(List<Long> ids, BatchHandling.Write write) throws SQLException {
     return process((c, budget) -> repository.claimIds(c, ids, budget), write);
   }
@@ -143,7 +144,9 @@ final class BatchProcessor {
         List<ClaimedEvent> events = claim.from(c, budget);
         ids = ids(events);
         BatchHandling.Result result =
-            events.isEmpty() ? BatchHandling.Result.NONE : handling.handleAndWrite(c, events, write);
+            events.isEmpty()
+                ? BatchHandling.Result.NONE
+                : handling.handleAndWrite(c, events, write);
         c.commit();
         if (!events.isEmpty()) {
           handling.report(result, System.nanoTime() - started);
@@ -162,8 +165,12 @@ final class BatchProcessor {
     }
   }
 
-  /** Why a pass over {@code ids} rolled back, or null for an error that is not one of the pass's own. */
-  private static Pass rolledBack(Throwable e, List<Long> ids, BatchHandling.Write write, boolean passedOver) {
+  /**
+   * Why a pass over {@code ids} rolled back, or null for an error that is not one of the pass's
+   * own.
+   */
+  private static Pass rolledBack(
+      Throwable e, List<Long> ids, BatchHandling.Write write, boolean passedOver) {
     if (e instanceof UnrenderablePayloadException u) {
       return new Pass.Unrenderable(u);
     }

@@ -18,8 +18,8 @@ import java.util.TreeMap;
 
 /**
  * The rows a batch's handlers produce, held until the batch writes them: all at once, grouped by
- * table, or for a subset of the events while the batch looks for one the database rejects or
- * cannot write in time.
+ * table, or for a subset of the events while the batch looks for one the database rejects or cannot
+ * write in time.
  */
 final class BatchRows implements Rows {
 
@@ -90,8 +90,8 @@ final class BatchRows implements Rows {
   record OneByOne(List<Event> written, List<Refused> rejected, Refused cancelled) {}
 
   /**
-   * Inserts the kept rows of {@code events} one event at a time, each behind a savepoint, until
-   * the server cancels one (DB_STATEMENT_TIMEOUT, or pg_cancel_backend): after a batch's write was
+   * Inserts the kept rows of {@code events} one event at a time, each behind a savepoint, until the
+   * server cancels one (DB_STATEMENT_TIMEOUT, or pg_cancel_backend): after a batch's write was
    * cancelled, this finds the event whose own write is, for the price of one more timeout, where
    * halving would pay one per level. The events after it are left alone: if the server is what is
    * slow, one event is charged for it, not the whole batch.
@@ -122,9 +122,9 @@ final class BatchRows implements Rows {
 
   /**
    * Inserts the kept rows of {@code events}; where the database rejects them as data, halves the
-   * set behind savepoints until the rejected events stand alone, and returns those (their rows
-   * are not written). A few subtransactions find one bad event among hundreds, rather than one
-   * per event.
+   * set behind savepoints until the rejected events stand alone, and returns those (their rows are
+   * not written). A few subtransactions find one bad event among hundreds, rather than one per
+   * event.
    */
   List<Refused> insertIsolating(Connection c, List<Event> events) throws SQLException {
     List<Refused> rejected = new ArrayList<>();
@@ -132,7 +132,8 @@ final class BatchRows implements Rows {
     return rejected;
   }
 
-  private void insertIsolating(Connection c, List<Event> events, List<Refused> rejected) throws SQLException {
+  private void insertIsolating(Connection c, List<Event> events, List<Refused> rejected)
+      throws SQLException {
     if (events.isEmpty()) {
       return;
     }

@@ -8,13 +8,13 @@ import java.util.function.LongSupplier;
 
 /**
  * Where the last claim of each event type ended, shared by a worker's threads. Claims start past
- * it, since the index entries of processed events linger until vacuum removes them (longer while
- * an old snapshot is held), and a claim from the start would walk them all again.
+ * it, since the index entries of processed events linger until vacuum removes them (longer while an
+ * old snapshot is held), and a claim from the start would walk them all again.
  *
  * <p>A rescan from the start finds what the cursor passed: events committed out of the order they
- * began in, and events whose batch rolled back. It is due once twenty times as long as the last
- * one took has passed, and every {@code maxRescanNanos} at the least. A batch cut short by its
- * payloads rewinds the cursor once it has committed.
+ * began in, and events whose batch rolled back. It is due once twenty times as long as the last one
+ * took has passed, and every {@code maxRescanNanos} at the least. A batch cut short by its payloads
+ * rewinds the cursor once it has committed.
  */
 final class ClaimCursors {
 
@@ -49,7 +49,9 @@ final class ClaimCursors {
     long now = nanoTime.getAsLong();
     if (cursor.position() != null && now - cursor.rescannedAt() >= cursor.rescanEvery()) {
       Cursor fromTheBeginning = new Cursor(null, now, cursor.rescanEvery(), cursor.generation());
-      return cursors.replace(type, cursor, fromTheBeginning) ? new Start(null, cursor.generation()) : start(type);
+      return cursors.replace(type, cursor, fromTheBeginning)
+          ? new Start(null, cursor.generation())
+          : start(type);
     }
     return new Start(cursor.position(), cursor.generation());
   }
@@ -57,23 +59,28 @@ final class ClaimCursors {
   /**
    * A claim of {@code type} that began at {@code start} ended at {@code last} (null if it took
    * nothing); its locking query took {@code claimNanos} (reading large payloads apart, which costs
-   * the same from anywhere). The cursor moves there if that is further, unless it was rewound
-   * since the claim began; a claim from the beginning sets when the next one is due.
+   * the same from anywhere). The cursor moves there if that is further, unless it was rewound since
+   * the claim began; a claim from the beginning sets when the next one is due.
    */
   void advance(String type, Start start, Position last, long claimNanos) {
     long began = nanoTime.getAsLong() - claimNanos;
     boolean rescan = start.position() == null;
     long rescanEvery = Math.min(maxRescanNanos, RESCAN_COST_FACTOR * claimNanos);
-    cursors.compute(type, (t, old) -> {
-      if (old == null) {
-        return last == null ? null : new Cursor(last, began, rescanEvery, start.generation());
-      }
-      Position position =
-          old.generation() == start.generation() && isAfter(last, old.position()) ? last : old.position();
-      return rescan
-          ? new Cursor(position, Math.max(old.rescannedAt(), began), rescanEvery, old.generation())
-          : new Cursor(position, old.rescannedAt(), old.rescanEvery(), old.generation());
-    });
+    cursors.compute(
+        type,
+        (t, old) -> {
+          if (old == null) {
+            return last == null ? null : new Cursor(last, began, rescanEvery, start.generation());
+          }
+          Position position =
+              old.generation() == start.generation() && isAfter(last, old.position())
+                  ? last
+                  : old.position();
+          return rescan
+              ? new Cursor(
+                  position, Math.max(old.rescannedAt(), began), rescanEvery, old.generation())
+              : new Cursor(position, old.rescannedAt(), old.rescanEvery(), old.generation());
+        });
   }
 
   /**
@@ -82,16 +89,21 @@ final class ClaimCursors {
    * passed over them meanwhile.
    */
   void rewind(String type, Start start) {
-    cursors.computeIfPresent(type, (t, old) -> new Cursor(
-        isAfter(old.position(), start.position()) ? start.position() : old.position(), old.rescannedAt(),
-        old.rescanEvery(), old.generation() + 1));
+    cursors.computeIfPresent(
+        type,
+        (t, old) ->
+            new Cursor(
+                isAfter(old.position(), start.position()) ? start.position() : old.position(),
+                old.rescannedAt(),
+                old.rescanEvery(),
+                old.generation() + 1));
   }
 
   /**
    * After a batch that came back short: nanoseconds until the soonest rescan of the types it
    * claimed from their cursor ({@code starts}, by type), at least a millisecond; 0 if it claimed
-   * every type from the beginning. An event committed just after such a claim passed its place
-   * has no other claim coming for it before the poll.
+   * every type from the beginning. An event committed just after such a claim passed its place has
+   * no other claim coming for it before the poll.
    */
   long untilRescan(Map<String, Start> starts) {
     long soonest = 0;

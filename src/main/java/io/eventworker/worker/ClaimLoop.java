@@ -110,14 +110,19 @@ final class ClaimLoop implements Runnable {
   /** How long to wait for a notification after a batch that was not full. */
   private Duration waitAfter(BatchProcessor.Batch batch) {
     long recheck = batch.recheckNanos();
-    return recheck > 0 && recheck < pollInterval.toNanos() ? Duration.ofNanos(recheck) : pollInterval;
+    return recheck > 0 && recheck < pollInterval.toNanos()
+        ? Duration.ofNanos(recheck)
+        : pollInterval;
   }
 
   private void onError(Throwable t) {
     if (DatabaseErrors.isTransient(t)) {
       metrics.loopError("transient");
       if (outage.compareAndSet(false, true)) {
-        log.warn("database unavailable, retrying every {} ms at most: {}", errorPause.toMillis(), t.toString());
+        log.warn(
+            "database unavailable, retrying every {} ms at most: {}",
+            errorPause.toMillis(),
+            t.toString());
       }
     } else {
       metrics.loopError("other");
@@ -125,7 +130,8 @@ final class ClaimLoop implements Runnable {
         log.error("worker loop error again, pausing {} ms: {}", errorPause.toMillis(), lastError);
       } else {
         lastError = t.toString();
-        log.error("worker loop error, pausing {} ms before the next batch", errorPause.toMillis(), t);
+        log.error(
+            "worker loop error, pausing {} ms before the next batch", errorPause.toMillis(), t);
       }
     }
   }

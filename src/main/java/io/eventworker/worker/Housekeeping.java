@@ -1,12 +1,12 @@
 package io.eventworker.worker;
 
-import io.eventworker.db.Transactions;
-import io.eventworker.runtime.DaemonThreads;
 import io.eventworker.config.Settings;
 import io.eventworker.config.WorkerConfig;
+import io.eventworker.db.Transactions;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventMaintenance;
 import io.eventworker.queue.EventPruner;
+import io.eventworker.runtime.DaemonThreads;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -39,7 +39,8 @@ final class Housekeeping implements AutoCloseable {
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("event-worker-housekeeping"));
 
-  Housekeeping(WorkerConfig config, DataSource dataSource, Handlers handlers, WorkerMetrics metrics) {
+  Housekeeping(
+      WorkerConfig config, DataSource dataSource, Handlers handlers, WorkerMetrics metrics) {
     this.config = config;
     this.dataSource = dataSource;
     this.handlers = handlers;
@@ -61,10 +62,14 @@ final class Housekeeping implements AutoCloseable {
     try (Connection c = dataSource.getConnection()) {
       long deleted = new EventPruner().prune(c, config.retention());
       if (deleted > 0) {
-        log.info("pruned {} processed events older than {}", deleted, Settings.format(config.retention()));
+        log.info(
+            "pruned {} processed events older than {}",
+            deleted,
+            Settings.format(config.retention()));
       }
     } catch (SQLException | RuntimeException e) {
-      log.warn("pruning failed, trying again in {}: {}", Settings.format(PRUNE_EVERY), e.toString());
+      log.warn(
+          "pruning failed, trying again in {}: {}", Settings.format(PRUNE_EVERY), e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,9 +1,9 @@
 package io.eventworker.worker;
 
-import io.eventworker.runtime.Backoff;
-import io.eventworker.runtime.FatalErrors;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.queue.EventRepository;
+import io.eventworker.runtime.Backoff;
+import io.eventworker.runtime.FatalErrors;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,7 +29,8 @@ final class InsertListener implements Runnable {
   private final Wakeup wakeup;
   private final Backoff backoff;
 
-  InsertListener(ConnectionFactory connections, Wakeup wakeup, Duration backoffInitial, Duration backoffMax) {
+  InsertListener(
+      ConnectionFactory connections, Wakeup wakeup, Duration backoffInitial, Duration backoffMax) {
     this.connections = connections;
     this.wakeup = wakeup;
     this.backoff = Backoff.of(backoffInitial, backoffMax, Backoff.Jitter.NONE);
@@ -62,7 +63,9 @@ final class InsertListener implements Runnable {
           return;
         }
         if (!lost) {
-          log.warn("listener connection lost, polling every poll interval until it is back: {}", e.toString());
+          log.warn(
+              "listener connection lost, polling every poll interval until it is back: {}",
+              e.toString());
           lost = true;
         }
         // Back off from the start only after a connection that lasted: one that is cut right

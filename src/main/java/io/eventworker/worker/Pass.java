@@ -11,8 +11,8 @@ import java.util.List;
 sealed interface Pass {
 
   /**
-   * The pass committed, having done {@code done} events. Cut short when it left events pending
-   * that its claim passed over: a payload it had no room for, or a write that stopped early.
+   * The pass committed, having done {@code done} events. Cut short when it left events pending that
+   * its claim passed over: a payload it had no room for, or a write that stopped early.
    */
   record Committed(int done, boolean cutShort) implements Pass {
 

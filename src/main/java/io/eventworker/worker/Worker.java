@@ -57,8 +57,11 @@ public final class Worker {
     housekeeping.start();
     running = true;
     log.info(
-        "processing event types {} with {} threads, batches of up to {} events and {} MB of large payloads each",
-        String.join(", ", types), loops.size(), batchSize,
+        "processing event types {} with {} threads, batches of up to {} events and {} MB of large"
+            + " payloads each",
+        String.join(", ", types),
+        loops.size(),
+        batchSize,
         String.format(Locale.ROOT, "%.1f", payloadBytes / (1024.0 * 1024)));
   }
 
@@ -96,7 +99,10 @@ public final class Worker {
     }
     long alive = threads.stream().filter(Thread::isAlive).count();
     if (alive > 0) {
-      log.warn("{} worker threads still busy after {} ms; their transactions roll back on exit", alive, timeout.toMillis());
+      log.warn(
+          "{} worker threads still busy after {} ms; their transactions roll back on exit",
+          alive,
+          timeout.toMillis());
     }
     return alive == 0;
   }

@@ -1,12 +1,12 @@
 package io.eventworker.worker;
 
-import io.eventworker.runtime.Backoff;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.db.DatabaseRetry;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
 import io.eventworker.queue.PayloadBudget;
+import io.eventworker.runtime.Backoff;
 import io.github.resilience4j.retry.Retry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -38,8 +38,15 @@ public final class WorkerFactory {
       Handlers handlers,
       WorkerMetrics metrics,
       ConnectionFactory listenerConnections) {
-    return create(config, dataSource, handlers, metrics, listenerConnections, new EventRepository(),
-        Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
+    return create(
+        config,
+        dataSource,
+        handlers,
+        metrics,
+        listenerConnections,
+        new EventRepository(),
+        Clock.systemUTC(),
+        () -> ThreadLocalRandom.current().nextDouble());
   }
 
   static Worker create(
@@ -52,23 +59,48 @@ public final class WorkerFactory {
       Clock clock,
       DoubleSupplier random) {
     metrics.handles(handlers.types());
-    long payloadBytes = PayloadBudget.perThread(Runtime.getRuntime().maxMemory(), config.workerThreads());
-    Backoff backoff = new Backoff(config.retryBackoff(), config.retryBackoffMax(), Backoff.Jitter.QUARTER, random);
-    BatchProcessor processor = new BatchProcessor(dataSource, repository, handlers, payloadBytes,
-        config.maxAttempts(), backoff, metrics, clock);
+    long payloadBytes =
+        PayloadBudget.perThread(Runtime.getRuntime().maxMemory(), config.workerThreads());
+    Backoff backoff =
+        new Backoff(
+            config.retryBackoff(), config.retryBackoffMax(), Backoff.Jitter.QUARTER, random);
+    BatchProcessor processor =
+        new BatchProcessor(
+            dataSource,
+            repository,
+            handlers,
+            payloadBytes,
+            config.maxAttempts(),
+            backoff,
+            metrics,
+            clock);
     Wakeup wakeup = new Wakeup(config.workerThreads());
     AtomicBoolean outage = new AtomicBoolean();
     List<ClaimLoop> loops = new ArrayList<>();
     for (int i = 0; i < config.workerThreads(); i++) {
-      Retry retry = DatabaseRetry.transientErrors(
-          "worker-" + (i + 1), config.dbRetryBackoff(), config.dbRetryBackoffMax(), DB_RETRY_ATTEMPTS);
+      Retry retry =
+          DatabaseRetry.transientErrors(
+              "worker-" + (i + 1),
+              config.dbRetryBackoff(),
+              config.dbRetryBackoffMax(),
+              DB_RETRY_ATTEMPTS);
       retry.getEventPublisher().onRetry(e -> metrics.databaseRetried());
-      loops.add(new ClaimLoop(processor, new ClaimLimit(config.batchSize()), retry, wakeup,
-          config.pollInterval(), config.dbRetryBackoffMax(), metrics, outage));
+      loops.add(
+          new ClaimLoop(
+              processor,
+              new ClaimLimit(config.batchSize()),
+              retry,
+              wakeup,
+              config.pollInterval(),
+              config.dbRetryBackoffMax(),
+              metrics,
+              outage));
     }
     InsertListener listener =
-        new InsertListener(listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
+        new InsertListener(
+            listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
     Housekeeping housekeeping = new Housekeeping(config, dataSource, handlers, metrics);
-    return new Worker(handlers.types(), config.batchSize(), payloadBytes, wakeup, loops, listener, housekeeping);
+    return new Worker(
+        handlers.types(), config.batchSize(), payloadBytes, wakeup, loops, listener, housekeeping);
   }
 }

@@ -24,24 +24,28 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("database")
 class SqlFloorTest {
 
-  private static final List<String> DATA_ENTRIES = List.of(
-      "{\"key\":\"k1\",\"value\":\"plain text\",\"type\":\"note\",\"metadata\":{\"a\":1,\"b\":[true,null]}}",
-      "{\"key\":\"k2\",\"value\":42}",
-      "{\"key\":\"k8\",\"value\":{\"enabled\":true,\"list\":[1,2.50,\"x\"]}}",
-      "{\"key\":\"k3\",\"value\":2.50,\"type\":\"price\"}",
-      "{\"key\":\"k4\",\"value\":true}",
-      "{\"key\":\"k5\",\"value\":null,\"extra\":\"ignored\"}",
-      "{\"key\":\"k6\"}",
-      "{\"key\":\"k7\",\"value\":\"\\u00e9t\\u00e9 \\ud83d\\ude00\"}");
-  private static final List<String> METRICS = List.of(
-      "{\"name\":\"latency_ms\",\"value\":12.50,\"tags\":{\"route\":\"/\"}}",
-      "{\"name\":\"count\",\"value\":7}",
-      "{\"name\":\"ratio\",\"value\":-0.000125,\"tags\":{}}",
-      "{\"name\":\"big\",\"value\":123456789012345678901234567890}");
+  private static final List<String> DATA_ENTRIES =
+      List.of(
+          "{\"key\":\"k1\",\"value\":\"plain"
+              + " text\",\"type\":\"note\",\"metadata\":{\"a\":1,\"b\":[true,null]}}",
+          "{\"key\":\"k2\",\"value\":42}",
+          "{\"key\":\"k8\",\"value\":{\"enabled\":true,\"list\":[1,2.50,\"x\"]}}",
+          "{\"key\":\"k3\",\"value\":2.50,\"type\":\"price\"}",
+          "{\"key\":\"k4\",\"value\":true}",
+          "{\"key\":\"k5\",\"value\":null,\"extra\":\"ignored\"}",
+          "{\"key\":\"k6\"}",
+          "{\"key\":\"k7\",\"value\":\"\\u00e9t\\u00e9 \\ud83d\\ude00\"}");
+  private static final List<String> METRICS =
+      List.of(
+          "{\"name\":\"latency_ms\",\"value\":12.50,\"tags\":{\"route\":\"/\"}}",
+          "{\"name\":\"count\",\"value\":7}",
+          "{\"name\":\"ratio\",\"value\":-0.000125,\"tags\":{}}",
+          "{\"name\":\"big\",\"value\":123456789012345678901234567890}");
 
   // An object or array value is stored as JSON text: the handler writes it compact, the floor as
   // jsonb prints it, so those two are compared as JSON; everything else is compared exactly.
-  private static final String ROWS = """
+  private static final String ROWS =
+      """
       SELECT user_id, key, CASE WHEN value ~ '^[[{]' THEN value::jsonb::text ELSE value END, type, metadata::text
       FROM data_entries
       UNION ALL
@@ -64,18 +68,24 @@ class SqlFloorTest {
 
     db.execute("TRUNCATE data_entries, metrics");
     insert("data_entry", "metric");
-    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "1", "BATCH_SIZE", "3"))) {
-      Awaitility.await().atMost(Duration.ofSeconds(30))
-          .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status <> 'processed'") == 0);
+    try (RunningWorker worker =
+        RunningWorker.start(db.config("WORKER_THREADS", "1", "BATCH_SIZE", "3"))) {
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> db.queryLong("SELECT count(*) FROM events WHERE status <> 'processed'") == 0);
     }
     assertEquals(byFloor, rows());
-    assertEquals(2L * (DATA_ENTRIES.size() + METRICS.size()),
+    assertEquals(
+        2L * (DATA_ENTRIES.size() + METRICS.size()),
         db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
   }
 
   private void insert(String dataEntryType, String metricType) throws SQLException {
     try (Connection c = db.connect();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO events (event_type, user_id, data) VALUES (?, ?, ?::jsonb)")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO events (event_type, user_id, data) VALUES (?, ?, ?::jsonb)")) {
       for (String data : DATA_ENTRIES) {
         ps.setString(1, dataEntryType);
         ps.setInt(2, 1);
@@ -104,7 +114,9 @@ class SqlFloorTest {
 
   private List<List<String>> rows() throws SQLException {
     List<List<String>> rows = new ArrayList<>();
-    try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(ROWS)) {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(ROWS)) {
       while (rs.next()) {
         List<String> row = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {

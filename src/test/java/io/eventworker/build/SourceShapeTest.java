@@ -51,8 +51,15 @@ class SourceShapeTest {
     int methods = 0;
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     try (StandardJavaFileManager files = compiler.getStandardFileManager(null, null, null)) {
-      JavacTask task = (JavacTask) compiler.getTask(null, files, null, List.of("-proc:none"), null,
-          files.getJavaFileObjectsFromPaths(javaFiles()));
+      JavacTask task =
+          (JavacTask)
+              compiler.getTask(
+                  null,
+                  files,
+                  null,
+                  List.of("-proc:none"),
+                  null,
+                  files.getJavaFileObjectsFromPaths(javaFiles()));
       SourcePositions positions = Trees.instance(task).getSourcePositions();
       for (CompilationUnitTree unit : task.parse()) {
         LineMap lines = unit.getLineMap();

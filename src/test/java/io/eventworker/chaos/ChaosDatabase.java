@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * One scenario's database on the suite's own cluster, cloned from a migrated template. Reached
- * directly (the test's own connections), or through another port such as a {@code TcpProxy}'s
- * (the workers' connections).
+ * directly (the test's own connections), or through another port such as a {@code TcpProxy}'s (the
+ * workers' connections).
  */
 final class ChaosDatabase {
 
@@ -24,8 +24,11 @@ final class ChaosDatabase {
   }
 
   /** Creates database {@code name} as a copy of {@code template}. */
-  static ChaosDatabase create(PostgresCluster cluster, String name, String template) throws SQLException {
-    cluster.execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)",
+  static ChaosDatabase create(PostgresCluster cluster, String name, String template)
+      throws SQLException {
+    cluster.execute(
+        "postgres",
+        "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)",
         "CREATE DATABASE " + name + " TEMPLATE " + template);
     return new ChaosDatabase(cluster, name);
   }

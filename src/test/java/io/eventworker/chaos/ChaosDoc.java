@@ -23,7 +23,8 @@ final class ChaosDoc {
       a run chosen to be kept, and changes only when asked for with `-Dchaos.updateDoc=true`.
 
       ```sh
-      mvn -B verify -Pchaos                         # only the chaos suite: unit tests skipped, Failsafe limited to io.eventworker.chaos
+      mvn -B verify -Pchaos                         # only the chaos suite: unit tests skipped, \
+      Failsafe limited to io.eventworker.chaos
       mvn -B verify                                 # everything, the chaos suite included
       mvn -B verify -Pchaos -Dchaos.updateDoc=true  # a chaos run that also rewrites docs/RELIABILITY.md
       ```
@@ -166,10 +167,19 @@ final class ChaosDoc {
 
       | setting | default | scenario 4 | what it bounds |
       |---|---|---|---|
-      | `DB_CONNECT_TIMEOUT` | 2 s | 2 s | Opening a connection (the driver's connect and login timeouts) and waiting for one from the pool. A path that accepts connections but never answers fails each attempt after this long, and `/health/ready` answers 503 with the reason. |
-      | `DB_SOCKET_TIMEOUT` | 30 s | 5 s | The driver gives up on a read that waited this long: a thread inside a statement on a dead socket is freed, its connection discarded, the batch retried on a new one. The server likewise ends a worker's transaction left idle this long (`idle_in_transaction_session_timeout`), releasing the rows a vanished worker held locked. |
-      | `DB_STATEMENT_TIMEOUT` | 15 s | 3 s | The server cancels a worker statement that runs this long, and a wait for a lock at half of it (`lock_timeout`). It must be shorter than the socket timeout, so that the server gives up before the client does. |
-      | `DB_RETRY_BACKOFF` / `DB_RETRY_BACKOFF_MAX` | 100 ms / 5 s | defaults | Waits between retries of transient database errors, doubling, with jitter. After a long outage each thread tries about every 5 s, which bounds the time to resume once the database answers again. |
+      | `DB_CONNECT_TIMEOUT` | 2 s | 2 s | Opening a connection (the driver's connect and login \
+      timeouts) and waiting for one from the pool. A path that accepts connections but never \
+      answers fails each attempt after this long, and `/health/ready` answers 503 with the reason. |
+      | `DB_SOCKET_TIMEOUT` | 30 s | 5 s | The driver gives up on a read that waited this long: a \
+      thread inside a statement on a dead socket is freed, its connection discarded, the batch \
+      retried on a new one. The server likewise ends a worker's transaction left idle this long \
+      (`idle_in_transaction_session_timeout`), releasing the rows a vanished worker held locked. |
+      | `DB_STATEMENT_TIMEOUT` | 15 s | 3 s | The server cancels a worker statement that runs this \
+      long, and a wait for a lock at half of it (`lock_timeout`). It must be shorter than the \
+      socket timeout, so that the server gives up before the client does. |
+      | `DB_RETRY_BACKOFF` / `DB_RETRY_BACKOFF_MAX` | 100 ms / 5 s | defaults | Waits between \
+      retries of transient database errors, doubling, with jitter. After a long outage each thread \
+      tries about every 5 s, which bounds the time to resume once the database answers again. |
 
       How they show in scenario 4: after a fault that silences the old connections, processing
       resumes as soon as one thread works on a fresh connection. Pooled connections that sat idle

@@ -16,11 +16,25 @@ import java.util.Locale;
 final class ChaosReport {
 
   /** One scenario's outcome. {@code recovery} and {@code notes} are free text ("-" when none). */
-  record Row(String scenario, long events, long processed, long failed, long lost, long duplicated,
-      long stray, String recovery, String notes, String verdict) {}
+  record Row(
+      String scenario,
+      long events,
+      long processed,
+      long failed,
+      long lost,
+      long duplicated,
+      long stray,
+      String recovery,
+      String notes,
+      String verdict) {}
 
   /** One measured recovery: from the fault's end to processing resuming. */
-  record Measurement(String scenario, String fault, double resumedSeconds, double caughtUpSeconds, double readySeconds) {}
+  record Measurement(
+      String scenario,
+      String fault,
+      double resumedSeconds,
+      double caughtUpSeconds,
+      double readySeconds) {}
 
   static final int SCENARIOS = 6;
 
@@ -45,8 +59,19 @@ final class ChaosReport {
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
       if (r.scenario().equals(scenario)) {
-        rows.set(i, new Row(r.scenario(), r.events(), r.processed(), r.failed(), r.lost(), r.duplicated(),
-            r.stray(), r.recovery(), r.notes() + "; FAILED: " + why, "FAIL"));
+        rows.set(
+            i,
+            new Row(
+                r.scenario(),
+                r.events(),
+                r.processed(),
+                r.failed(),
+                r.lost(),
+                r.duplicated(),
+                r.stray(),
+                r.recovery(),
+                r.notes() + "; FAILED: " + why,
+                "FAIL"));
       }
     }
   }
@@ -55,8 +80,14 @@ final class ChaosReport {
     return rows.stream().anyMatch(r -> r.scenario().equals(scenario));
   }
 
-  synchronized void measure(String scenario, String fault, double resumedSeconds, double caughtUpSeconds, double readySeconds) {
-    measurements.add(new Measurement(scenario, fault, resumedSeconds, caughtUpSeconds, readySeconds));
+  synchronized void measure(
+      String scenario,
+      String fault,
+      double resumedSeconds,
+      double caughtUpSeconds,
+      double readySeconds) {
+    measurements.add(
+        new Measurement(scenario, fault, resumedSeconds, caughtUpSeconds, readySeconds));
   }
 
   /** Every scenario ran (passed or not): the report describes a whole run. */
@@ -66,12 +97,25 @@ final class ChaosReport {
 
   synchronized String table() {
     StringBuilder t = new StringBuilder();
-    t.append("| scenario | events | processed | failed | lost | duplicated | stray | recovery time | notes | verdict |\n");
+    t.append(
+        "| scenario | events | processed | failed | lost | duplicated | stray | recovery time |"
+            + " notes | verdict |\n");
     t.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
     for (Row r : rows) {
-      t.append(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %d | %d | %d | %s | %s | %s |%n",
-          r.scenario(), r.events(), r.processed(), r.failed(), r.lost(), r.duplicated(), r.stray(),
-          r.recovery(), r.notes(), r.verdict()));
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %,d | %,d | %,d | %d | %d | %d | %s | %s | %s |%n",
+              r.scenario(),
+              r.events(),
+              r.processed(),
+              r.failed(),
+              r.lost(),
+              r.duplicated(),
+              r.stray(),
+              r.recovery(),
+              r.notes(),
+              r.verdict()));
     }
     return t.toString();
   }
@@ -81,8 +125,15 @@ final class ChaosReport {
     t.append("| scenario | fault | processing resumed | caught up | all workers ready |\n");
     t.append("|---|---|---:|---:|---:|\n");
     for (Measurement m : measurements) {
-      t.append(String.format(Locale.ROOT, "| %s | %s | %.2f s | %.2f s | %.2f s |%n", m.scenario(), m.fault(),
-          m.resumedSeconds(), m.caughtUpSeconds(), m.readySeconds()));
+      t.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.2f s | %.2f s | %.2f s |%n",
+              m.scenario(),
+              m.fault(),
+              m.resumedSeconds(),
+              m.caughtUpSeconds(),
+              m.readySeconds()));
     }
     return t.toString();
   }
@@ -94,9 +145,16 @@ final class ChaosReport {
   /** What the suite ran on. */
   String machine() {
     Runtime rt = Runtime.getRuntime();
-    return String.format(Locale.ROOT, "%d cores (%s), %s memory, %s %s; %s; Java %s",
-        rt.availableProcessors(), cpuModel(), memory(), System.getProperty("os.name"),
-        System.getProperty("os.version"), postgresVersion, System.getProperty("java.version"));
+    return String.format(
+        Locale.ROOT,
+        "%d cores (%s), %s memory, %s %s; %s; Java %s",
+        rt.availableProcessors(),
+        cpuModel(),
+        memory(),
+        System.getProperty("os.name"),
+        System.getProperty("os.version"),
+        postgresVersion,
+        System.getProperty("java.version"));
   }
 
   private static String cpuModel() {
@@ -129,7 +187,8 @@ final class ChaosReport {
   /** Prints the tables to standard output. */
   synchronized void print() {
     System.out.println();
-    System.out.println("[chaos] results (" + machine() + "), suite ran " + seconds(runtime()) + ":");
+    System.out.println(
+        "[chaos] results (" + machine() + "), suite ran " + seconds(runtime()) + ":");
     System.out.print(table());
     System.out.println("[chaos] recovery times:");
     System.out.print(recoveryTable());
@@ -139,14 +198,18 @@ final class ChaosReport {
     return String.format(Locale.ROOT, "%d min %02d s", d.toMinutes(), d.toSecondsPart());
   }
 
-  /** Writes the report (see ChaosDoc): the run's tables and what each scenario and timeout means. */
+  /**
+   * Writes the report (see ChaosDoc): the run's tables and what each scenario and timeout means.
+   */
   synchronized void write(Path file) throws IOException {
-    String doc = ChaosDoc.TEXT
-        .replace("{date}", startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
-        .replace("{machine}", machine())
-        .replace("{runtime}", seconds(runtime()))
-        .replace("{table}", table().strip())
-        .replace("{recovery}", recoveryTable().strip());
+    String doc =
+        ChaosDoc.TEXT
+            .replace(
+                "{date}", startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
+            .replace("{machine}", machine())
+            .replace("{runtime}", seconds(runtime()))
+            .replace("{table}", table().strip())
+            .replace("{recovery}", recoveryTable().strip());
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, doc, StandardCharsets.UTF_8);
   }

@@ -37,14 +37,21 @@ final class Invariant {
    * @param lost valid events not processed with their row, or invalid ones not failed with an
    *     error: left pending, missing, or marked processed without their row
    * @param duplicated valid events whose row is there more than once (or events stored twice)
-   * @param stray rows written for an invalid event or for no event at all, and events the
-   *     producers never inserted
+   * @param stray rows written for an invalid event or for no event at all, and events the producers
+   *     never inserted
    * @param extraAttempts finished events with attempts other than 1: an attempt charged for a
    *     failure that was the system's, not the event's
    * @param problems a few example events for each kind of violation
    */
-  record Outcome(long events, long processed, long failed, long lost, long duplicated, long stray,
-      long extraAttempts, List<String> problems) {
+  record Outcome(
+      long events,
+      long processed,
+      long failed,
+      long lost,
+      long duplicated,
+      long stray,
+      long extraAttempts,
+      List<String> problems) {
 
     boolean holds() {
       return lost == 0 && duplicated == 0 && stray == 0 && extraAttempts == 0;
@@ -128,20 +135,25 @@ final class Invariant {
     assertEquals(0, o.extraAttempts(), "attempts charged for the system's failures: " + detail);
     // Traffic numbers its events by the same rule as Fixtures: odd seq an entry, even a metric,
     // every INVALID_EVERY-th invalid.
-    Fixtures.Expected expected = Fixtures.expected(Math.toIntExact(o.events()), Traffic.INVALID_EVERY);
-    assertEquals(o.events(), db.queryLong("SELECT count(*) FROM events"), "events stored: " + detail);
-    assertEquals(expected.entries() + expected.metrics(), o.processed(), "processed events: " + detail);
+    Fixtures.Expected expected =
+        Fixtures.expected(Math.toIntExact(o.events()), Traffic.INVALID_EVERY);
+    assertEquals(
+        o.events(), db.queryLong("SELECT count(*) FROM events"), "events stored: " + detail);
+    assertEquals(
+        expected.entries() + expected.metrics(), o.processed(), "processed events: " + detail);
     assertEquals(expected.invalid(), o.failed(), "failed events: " + detail);
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"), "pending events");
-    assertEquals(expected.entries(), db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
+    assertEquals(
+        0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"), "pending events");
+    assertEquals(
+        expected.entries(), db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
     assertEquals(expected.metrics(), db.queryLong("SELECT count(*) FROM metrics"), "metrics rows");
     assertTrue(o.holds(), detail);
   }
 
   /**
-   * Mid-run, whatever state the queue is in (after a kill, a SIGTERM, an outage): a processed
-   * event has its row exactly once, any other event has none, no row belongs to no event, and a
-   * pending event was never charged an attempt. Returns the violations, empty when it holds.
+   * Mid-run, whatever state the queue is in (after a kill, a SIGTERM, an outage): a processed event
+   * has its row exactly once, any other event has none, no row belongs to no event, and a pending
+   * event was never charged an attempt. Returns the violations, empty when it holds.
    */
   static String nothingHalfDone(ChaosDatabase db) throws SQLException {
     String sql =
@@ -152,7 +164,8 @@ final class Invariant {
         {rows}
         SELECT
           count(*) FILTER (WHERE ev.status = 'processed' AND coalesce(r.n, 0) <> 1) AS processed_without_one_row,
-          count(*) FILTER (WHERE ev.k IS NOT NULL AND ev.status <> 'processed' AND coalesce(r.n, 0) > 0) AS unprocessed_with_rows,
+          count(*) FILTER (WHERE ev.k IS NOT NULL AND ev.status <> 'processed' AND coalesce(r.n, 0)
+            > 0) AS unprocessed_with_rows,
           count(*) FILTER (WHERE ev.k IS NULL) AS rows_without_event,
           count(*) FILTER (WHERE ev.status = 'pending' AND ev.attempts <> 0) AS pending_with_attempts
         FROM ev FULL JOIN r ON r.k = ev.k
@@ -163,7 +176,13 @@ final class Invariant {
         ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       StringBuilder out = new StringBuilder();
-      for (String column : new String[] {"processed_without_one_row", "unprocessed_with_rows", "rows_without_event", "pending_with_attempts"}) {
+      for (String column :
+          new String[] {
+            "processed_without_one_row",
+            "unprocessed_with_rows",
+            "rows_without_event",
+            "pending_with_attempts"
+          }) {
         long v = rs.getLong(column);
         if (v != 0) {
           out.append(column).append('=').append(v).append(' ');

@@ -30,24 +30,28 @@ class TcpProxyIT {
   @BeforeEach
   void start() throws IOException {
     echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread t = new Thread(() -> {
-      while (!echo.isClosed()) {
-        try {
-          Socket s = echo.accept();
-          Thread e = new Thread(() -> {
-            try (s) {
-              s.getInputStream().transferTo(s.getOutputStream());
-            } catch (IOException ignored) {
-              // the peer went away
-            }
-          });
-          e.setDaemon(true);
-          e.start();
-        } catch (IOException ignored) {
-          return;
-        }
-      }
-    });
+    Thread t =
+        new Thread(
+            () -> {
+              while (!echo.isClosed()) {
+                try {
+                  Socket s = echo.accept();
+                  Thread e =
+                      new Thread(
+                          () -> {
+                            try (s) {
+                              s.getInputStream().transferTo(s.getOutputStream());
+                            } catch (IOException ignored) {
+                              // the peer went away
+                            }
+                          });
+                  e.setDaemon(true);
+                  e.start();
+                } catch (IOException ignored) {
+                  return;
+                }
+              }
+            });
     t.setDaemon(true);
     t.start();
     proxy = TcpProxy.start("127.0.0.1", echo.getLocalPort());
@@ -67,30 +71,32 @@ class TcpProxyIT {
     proxy.blackhole();
     send(a, "b");
     assertSilent(a);
-    Socket b = connect();  // accepted, then held
+    Socket b = connect(); // accepted, then held
     send(b, "x");
     assertSilent(b);
 
-    proxy.forward();  // what was held arrives, late
+    proxy.forward(); // what was held arrives, late
     assertArrayEquals(bytes("b"), read(a, 1));
     assertArrayEquals(bytes("x"), read(b, 1));
 
     proxy.blackhole();
     assertEquals(2, proxy.forwardNewOnly());
     send(a, "c");
-    assertSilent(a);  // silent for good
+    assertSilent(a); // silent for good
     Socket c = connect();
-    assertEcho(c, "d");  // new connections work
+    assertEcho(c, "d"); // new connections work
     assertSilent(a);
 
     assertEquals(3, proxy.resetAll(), "the two silent connections are reset too, and the live one");
-    assertThrows(IOException.class, () -> {
-      send(c, "e");
-      int n = c.getInputStream().read();
-      if (n < 0) {
-        throw new IOException("end of stream");
-      }
-    });
+    assertThrows(
+        IOException.class,
+        () -> {
+          send(c, "e");
+          int n = c.getInputStream().read();
+          if (n < 0) {
+            throw new IOException("end of stream");
+          }
+        });
     assertEcho(connect(), "f");
     assertTrue(proxy.acceptedConnections() >= 4);
   }

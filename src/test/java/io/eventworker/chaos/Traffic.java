@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * payload (an unknown field, ignored by the handlers) and is
  *
  * <ul>
- *   <li>a {@code data_entry} with key {@code k-seq} when seq is odd, a {@code metric} named
- *       {@code m-seq} when even;
+ *   <li>a {@code data_entry} with key {@code k-seq} when seq is odd, a {@code metric} named {@code
+ *       m-seq} when even;
  *   <li>invalid when seq is a multiple of {@value #INVALID_EVERY} (about 1%): an entry without its
  *       key, a metric whose value is not a number.
  * </ul>
@@ -36,7 +36,8 @@ final class Traffic {
                WHEN g % {every} = 0 AND g % 2 = 1 THEN jsonb_build_object('seq', g, 'value', g)
                WHEN g % {every} = 0 THEN jsonb_build_object('seq', g, 'name', 'm-' || g, 'value', 'not a number')
                WHEN g % 2 = 1 THEN jsonb_build_object('seq', g, 'key', 'k-' || g, 'value', g, 'type', 'chaos')
-               ELSE jsonb_build_object('seq', g, 'name', 'm-' || g, 'value', g * 0.5, 'tags', jsonb_build_object('seq', g))
+               ELSE jsonb_build_object('seq', g, 'name', 'm-' || g, 'value', g * 0.5, 'tags',
+                 jsonb_build_object('seq', g))
              END
       FROM generate_series(?::int, ?::int) AS g
       ORDER BY g
@@ -64,10 +65,10 @@ final class Traffic {
   }
 
   /**
-   * Producers inserting events first..last at a steady rate, {@code perStatement} events per
-   * INSERT (so the insert trigger's NOTIFY fires once per statement), from {@code threads}
-   * connections of their own. Statement k is due at start + k * perStatement / rate; a producer
-   * that falls behind catches up at once.
+   * Producers inserting events first..last at a steady rate, {@code perStatement} events per INSERT
+   * (so the insert trigger's NOTIFY fires once per statement), from {@code threads} connections of
+   * their own. Statement k is due at start + k * perStatement / rate; a producer that falls behind
+   * catches up at once.
    */
   static final class Producer implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
@@ -82,36 +83,47 @@ final class Traffic {
       this.next = new AtomicInteger(first);
     }
 
-    static Producer start(ChaosDatabase db, int first, int last, int perStatement, double eventsPerSecond, int threadCount) {
+    static Producer start(
+        ChaosDatabase db,
+        int first,
+        int last,
+        int perStatement,
+        double eventsPerSecond,
+        int threadCount) {
       Producer p = new Producer(first);
       p.startedNanos = System.nanoTime();
       double nanosPerStatement = perStatement * 1e9 / eventsPerSecond;
       AtomicInteger running = new AtomicInteger(threadCount);
       for (int t = 0; t < threadCount; t++) {
-        Thread thread = new Thread(() -> {
-          try (Connection c = db.connect()) {
-            while (!p.stopped) {
-              int from = p.next.getAndAdd(perStatement);
-              if (from > last) {
-                break;
-              }
-              int to = Math.min(last, from + perStatement - 1);
-              long due = p.startedNanos + (long) (((from - first) / perStatement) * nanosPerStatement);
-              long wait = due - System.nanoTime();
-              if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-              }
-              insert(c, from, to);
-              p.inserted.addAndGet(to - from + 1);
-            }
-          } catch (Throwable e) {
-            p.error.compareAndSet(null, e);
-          } finally {
-            if (running.decrementAndGet() == 0) {
-              p.finishedNanos = System.nanoTime();
-            }
-          }
-        }, "chaos-producer-" + t);
+        Thread thread =
+            new Thread(
+                () -> {
+                  try (Connection c = db.connect()) {
+                    while (!p.stopped) {
+                      int from = p.next.getAndAdd(perStatement);
+                      if (from > last) {
+                        break;
+                      }
+                      int to = Math.min(last, from + perStatement - 1);
+                      long due =
+                          p.startedNanos
+                              + (long) (((from - first) / perStatement) * nanosPerStatement);
+                      long wait = due - System.nanoTime();
+                      if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                      }
+                      insert(c, from, to);
+                      p.inserted.addAndGet(to - from + 1);
+                    }
+                  } catch (Throwable e) {
+                    p.error.compareAndSet(null, e);
+                  } finally {
+                    if (running.decrementAndGet() == 0) {
+                      p.finishedNanos = System.nanoTime();
+                    }
+                  }
+                },
+                "chaos-producer-" + t);
         thread.setDaemon(true);
         p.threads.add(thread);
         thread.start();

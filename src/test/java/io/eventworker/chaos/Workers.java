@@ -23,7 +23,8 @@ final class Workers implements AutoCloseable {
   private final List<WorkerProcess> started = new ArrayList<>();
   private int generation;
   private final List<Thread> monitors = new ArrayList<>();
-  private final List<long[]> readinessChanges = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<long[]> readinessChanges =
+      java.util.Collections.synchronizedList(new ArrayList<>());
   private volatile boolean closed;
 
   private Workers(String name, Map<String, String> env, int count) {
@@ -80,7 +81,8 @@ final class Workers implements AutoCloseable {
 
   /** The sum over the current workers of every sample of a metric (all label sets). */
   double metricSum(String metric) {
-    Pattern line = Pattern.compile("(?m)^" + Pattern.quote(metric) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$");
+    Pattern line =
+        Pattern.compile("(?m)^" + Pattern.quote(metric) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$");
     double sum = 0;
     for (WorkerProcess p : slots) {
       WorkerProcess.HttpResult r = p.get("/metrics");
@@ -131,22 +133,25 @@ final class Workers implements AutoCloseable {
   void monitorReadiness() {
     for (int i = 0; i < slots.length; i++) {
       int slot = i;
-      Thread t = new Thread(() -> {
-        int last = Integer.MIN_VALUE;
-        while (!closed) {
-          WorkerProcess p = slots[slot];
-          int status = p.isAlive() ? p.get("/health/ready").status() : -1;
-          if (status != last) {
-            readinessChanges.add(new long[] {slot, System.nanoTime(), status});
-            last = status;
-          }
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "chaos-readiness-" + name + "-" + slot);
+      Thread t =
+          new Thread(
+              () -> {
+                int last = Integer.MIN_VALUE;
+                while (!closed) {
+                  WorkerProcess p = slots[slot];
+                  int status = p.isAlive() ? p.get("/health/ready").status() : -1;
+                  if (status != last) {
+                    readinessChanges.add(new long[] {slot, System.nanoTime(), status});
+                    last = status;
+                  }
+                  try {
+                    Thread.sleep(200);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "chaos-readiness-" + name + "-" + slot);
       t.setDaemon(true);
       monitors.add(t);
       t.start();
@@ -175,8 +180,8 @@ final class Workers implements AutoCloseable {
   }
 
   /**
-   * From the readiness monitor: seconds from {@code sinceNanos} until every worker answered 200
-   * (0 if they never stopped answering 200), or -1 if one does not answer 200 now.
+   * From the readiness monitor: seconds from {@code sinceNanos} until every worker answered 200 (0
+   * if they never stopped answering 200), or -1 if one does not answer 200 now.
    */
   double readySeconds(long sinceNanos) {
     long readyAt = sinceNanos;

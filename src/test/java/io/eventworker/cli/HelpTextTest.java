@@ -24,15 +24,13 @@ class HelpTextTest {
       } else if (inCommands && line.startsWith("  ") && !line.startsWith("   ")) {
         summaries.add(line.trim());
       } else if (inCommands) {
-        summaries.set(summaries.size() - 1, summaries.get(summaries.size() - 1) + " " + line.trim());
+        summaries.set(
+            summaries.size() - 1, summaries.get(summaries.size() - 1) + " " + line.trim());
       }
     }
     assertTrue(summaries.size() >= 6, help);
     for (String summary : summaries) {
-      // bench's own help is left as it is while the benchmark moves out of the product.
-      if (!summary.startsWith("bench")) {
-        assertTrue(summary.endsWith("."), "cut mid-sentence: " + summary);
-      }
+      assertTrue(summary.endsWith("."), "cut mid-sentence: " + summary);
     }
   }
 
@@ -40,6 +38,8 @@ class HelpTextTest {
   void aCommandsDescriptionIsWrappedAsParagraphs() {
     String help = Cli.run(Map.of(), "run", "--help").out();
     assertTrue(help.contains("\nRuns the worker until SIGTERM or SIGINT.\n"), help);
-    assertTrue(help.contains("runs their handlers"), "a sentence broken where the source broke it: " + help);
+    assertTrue(
+        help.contains("runs their handlers"),
+        "a sentence broken where the source broke it: " + help);
   }
 }

@@ -19,30 +19,43 @@ class StatusCommandTest {
   @Test
   void countsByTypeAndStatusWithTheOldestPendingAge() throws Exception {
     db.execute(
-        "INSERT INTO events (event_type, data, status, created_at) VALUES"
-            + " ('metric', '{}', 'processed', now()), ('metric', '{}', 'processed', now()),"
-            + " ('metric', '{}', 'failed', now()), ('data_entry', '{}', 'pending', LOCALTIMESTAMP - interval '90 seconds'),"
-            + " ('invoice', '{}', 'pending', LOCALTIMESTAMP - interval '5 seconds')");
+        "INSERT INTO events (event_type, data, status, created_at) VALUES ('metric', '{}',"
+            + " 'processed', now()), ('metric', '{}', 'processed', now()), ('metric', '{}',"
+            + " 'failed', now()), ('data_entry', '{}', 'pending', LOCALTIMESTAMP - interval '90"
+            + " seconds'), ('invoice', '{}', 'pending', LOCALTIMESTAMP - interval '5 seconds')");
 
     Cli.Result text = Cli.run(db.env(), "status");
     assertEquals(0, text.status(), text.toString());
-    assertTrue(text.out().contains("event type      pending    processed       failed"), text.out());
+    assertTrue(
+        text.out().contains("event type      pending    processed       failed"), text.out());
     assertTrue(text.out().matches("(?s).*data_entry\\s+1\\s+0\\s+0\\n.*"), text.out());
-    assertTrue(text.out().matches("(?s).*invoice\\s+1\\s+0\\s+0\\s+\\(no handler: stays pending\\).*"), text.out());
+    assertTrue(
+        text.out().matches("(?s).*invoice\\s+1\\s+0\\s+0\\s+\\(no handler: stays pending\\).*"),
+        text.out());
     assertTrue(text.out().matches("(?s).*metric\\s+0\\s+2\\s+1\\n.*"), text.out());
     assertTrue(text.out().matches("(?s).*total\\s+2\\s+2\\s+1\\n.*"), text.out());
     assertTrue(text.out().matches("(?s).*oldest pending event: 9\\d\\.\\d s old.*"), text.out());
 
-    db.execute("UPDATE events SET last_error = 'invalid payload: field ''name'' is required' WHERE status = 'failed'");
-    db.execute("INSERT INTO events (event_type, data, status, last_error) VALUES"
-        + " ('metric', '{}', 'failed', 'timeout'), ('metric', '{}', 'failed', 'invalid payload: field ''name'' is required')");
-    assertTrue(Cli.run(db.env(), "status").out().contains(
-        "most frequent errors of failed events:\n         2  invalid payload: field 'name' is required\n         1  timeout\n"));
+    db.execute(
+        "UPDATE events SET last_error = 'invalid payload: field ''name'' is required' WHERE status"
+            + " = 'failed'");
+    db.execute(
+        "INSERT INTO events (event_type, data, status, last_error) VALUES ('metric', '{}',"
+            + " 'failed', 'timeout'), ('metric', '{}', 'failed', 'invalid payload: field ''name''"
+            + " is required')");
+    assertTrue(
+        Cli.run(db.env(), "status")
+            .out()
+            .contains(
+                "most frequent errors of failed events:\n"
+                    + "         2  invalid payload: field 'name' is required\n"
+                    + "         1  timeout\n"));
 
     Cli.Result json = Cli.run(db.env(), "status", "--json");
     assertEquals(0, json.status(), json.toString());
     JsonNode root = Json.MAPPER.readTree(json.out());
-    assertEquals("invalid payload: field 'name' is required", root.at("/top_errors/0/error").asText());
+    assertEquals(
+        "invalid payload: field 'name' is required", root.at("/top_errors/0/error").asText());
     assertEquals(2, root.at("/top_errors/0/count").asInt());
     assertEquals(2, root.at("/by_type/metric/processed").asInt());
     assertEquals(3, root.at("/by_type/metric/failed").asInt());
@@ -73,10 +86,15 @@ class StatusCommandTest {
 
   @Test
   void showsWhetherTheServerRunsAutovacuum() throws Exception {
-    boolean on = db.queryLong("SELECT (setting = 'on')::int FROM pg_settings WHERE name = 'autovacuum'") == 1;
+    boolean on =
+        db.queryLong("SELECT (setting = 'on')::int FROM pg_settings WHERE name = 'autovacuum'")
+            == 1;
     Cli.Result text = Cli.run(db.env(), "status");
     assertEquals(0, text.status(), text.toString());
-    assertTrue(text.out().contains(on ? "autovacuum: on\n" : "warning: autovacuum is off on this server: "), text.out());
+    assertTrue(
+        text.out()
+            .contains(on ? "autovacuum: on\n" : "warning: autovacuum is off on this server: "),
+        text.out());
     JsonNode json = Json.MAPPER.readTree(Cli.run(db.env(), "status", "--json").out());
     assertEquals(on, json.get("autovacuum").asBoolean(), json.toString());
   }
@@ -85,6 +103,9 @@ class StatusCommandTest {
   void aBadSettingStopsAnyCommandWithItsNameAndValue() {
     Cli.Result result = Cli.run(db.env("BATCH_SIZE", "lots"), "status");
     assertEquals(2, result.status());
-    assertEquals("event-worker: configuration error: BATCH_SIZE=lots: expected a whole number from 1 to 10000\n", result.err());
+    assertEquals(
+        "event-worker: configuration error: BATCH_SIZE=lots: expected a whole number from 1 to"
+            + " 10000\n",
+        result.err());
   }
 }

@@ -14,11 +14,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** What the one-shot commands say about a database they cannot use yet: the same, in one line. */
 class UnreadyDatabaseTest {
 
-  private static final List<List<String>> COMMANDS = List.of(
-      List.of("status"),
-      List.of("enqueue", "--type", "metric", "--data", "{}"),
-      List.of("retry", "--all"),
-      List.of("prune", "--older-than", "7d"));
+  private static final List<List<String>> COMMANDS =
+      List.of(
+          List.of("status"),
+          List.of("enqueue", "--type", "metric", "--data", "{}"),
+          List.of("retry", "--all"),
+          List.of("prune", "--older-than", "7d"));
 
   @RegisterExtension final TestDatabase db = TestDatabase.empty();
 
@@ -27,17 +28,25 @@ class UnreadyDatabaseTest {
     for (List<String> command : COMMANDS) {
       Cli.Result result = Cli.run(db.env(), command.toArray(String[]::new));
       assertEquals(1, result.status(), result.toString());
-      assertTrue(result.err().startsWith("event-worker: database error: relation \"events\" does not exist [42P01]"
-          + ": is the schema migrated? run `event-worker migrate` first"), command + ": " + result.err());
+      assertTrue(
+          result
+              .err()
+              .startsWith(
+                  "event-worker: database error: relation \"events\" does not exist [42P01]"
+                      + ": is the schema migrated? run `event-worker migrate` first"),
+          command + ": " + result.err());
       assertEquals(1, result.err().lines().count(), result.err());
     }
   }
 
   @Test
   void anUnknownHostIsNamedAndWordedAlikeByEveryCommand() {
-    Map<String, String> env = Map.of("DATABASE_URL", "postgresql://postgres@no-such-host.invalid:5432/x");
-    String expected = "event-worker: database error: cannot connect to no-such-host.invalid:5432: unknown host"
-        + " no-such-host.invalid: check the host and port in DATABASE_URL, and that PostgreSQL is running there\n";
+    Map<String, String> env =
+        Map.of("DATABASE_URL", "postgresql://postgres@no-such-host.invalid:5432/x");
+    String expected =
+        "event-worker: database error: cannot connect to no-such-host.invalid:5432: unknown host"
+            + " no-such-host.invalid: check the host and port in DATABASE_URL, and that PostgreSQL"
+            + " is running there\n";
     assertEquals(expected, Cli.run(env, "migrate").err());
     assertEquals(expected, Cli.run(env, "status").err());
     assertEquals(expected, Cli.run(env, "enqueue", "--type", "metric", "--data", "{}").err());
@@ -46,9 +55,13 @@ class UnreadyDatabaseTest {
   @Test
   void aRefusedConnectionIsWordedAlikeByMigrateAndTheOthers() {
     int port = WorkerProcess.freePort();
-    Map<String, String> env = Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + port + "/x");
-    String expected = "event-worker: database error: cannot connect to 127.0.0.1:" + port + ": Connection refused"
-        + ": check the host and port in DATABASE_URL, and that PostgreSQL is running there\n";
+    Map<String, String> env =
+        Map.of("DATABASE_URL", "postgresql://postgres@127.0.0.1:" + port + "/x");
+    String expected =
+        "event-worker: database error: cannot connect to 127.0.0.1:"
+            + port
+            + ": Connection refused"
+            + ": check the host and port in DATABASE_URL, and that PostgreSQL is running there\n";
     Cli.Result migrate = Cli.run(env, "migrate");
     assertEquals(1, migrate.status(), migrate.toString());
     assertEquals(expected, migrate.err());

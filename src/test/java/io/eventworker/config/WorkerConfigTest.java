@@ -33,7 +33,9 @@ class WorkerConfigTest {
     WorkerConfig c =
         WorkerConfig.fromEnvironment(
             Map.ofEntries(
-                Map.entry("DATABASE_URL", "postgresql://app:secret@db.internal:6543/events?sslmode=require"),
+                Map.entry(
+                    "DATABASE_URL",
+                    "postgresql://app:secret@db.internal:6543/events?sslmode=require"),
                 Map.entry("DB_POOL_SIZE", "20"),
                 Map.entry("DB_IDLE_TIMEOUT", "1m"),
                 Map.entry("DB_CONNECT_TIMEOUT", "3s"),
@@ -45,7 +47,8 @@ class WorkerConfigTest {
                 Map.entry("RETRY_BACKOFF_MAX", "1h"),
                 Map.entry("HTTP_PORT", "9090"),
                 Map.entry("HTTP_HOST", "127.0.0.1")));
-    assertEquals("jdbc:postgresql://db.internal:6543/events?sslmode=require", c.database().jdbcUrl());
+    assertEquals(
+        "jdbc:postgresql://db.internal:6543/events?sslmode=require", c.database().jdbcUrl());
     assertEquals("app", c.database().user());
     assertEquals("secret", c.database().password());
     assertEquals(20, c.poolSize());
@@ -63,12 +66,14 @@ class WorkerConfigTest {
 
   @Test
   void acceptsUrlsWithoutPasswordAndJdbcUrls() {
-    DatabaseUrl noPassword = DatabaseUrl.parse("DATABASE_URL", "postgresql://postgres@127.0.0.1/test");
+    DatabaseUrl noPassword =
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://postgres@127.0.0.1/test");
     assertEquals("jdbc:postgresql://127.0.0.1:5432/test", noPassword.jdbcUrl());
     assertEquals("postgres", noPassword.user());
     assertNull(noPassword.password());
 
-    DatabaseUrl jdbc = DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://h:1/d?user=u&password=p");
+    DatabaseUrl jdbc =
+        DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://h:1/d?user=u&password=p");
     assertEquals("jdbc:postgresql://h:1/d?user=u&password=p", jdbc.jdbcUrl());
     assertEquals("jdbc:postgresql://h:1/d?user=u&password=***", jdbc.masked());
 
@@ -79,55 +84,87 @@ class WorkerConfigTest {
 
   @Test
   void acceptsHostNamesWithUnderscoresAndIpv6Addresses() {
-    DatabaseUrl underscore = DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@mock_postgres_1:5433/mockdb");
+    DatabaseUrl underscore =
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@mock_postgres_1:5433/mockdb");
     assertEquals("jdbc:postgresql://mock_postgres_1:5433/mockdb", underscore.jdbcUrl());
     assertEquals("u", underscore.user());
     assertEquals("p", underscore.password());
-    assertEquals("jdbc:postgresql://db_host:5432/d?sslmode=require",
+    assertEquals(
+        "jdbc:postgresql://db_host:5432/d?sslmode=require",
         DatabaseUrl.parse("DATABASE_URL", "postgresql://db_host/d?sslmode=require").jdbcUrl());
-    assertEquals("jdbc:postgresql://[::1]:5432/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://u@[::1]/d").jdbcUrl());
-    // As before the authority was read by hand: an empty port is the default, leading zeros are allowed.
-    assertEquals("jdbc:postgresql://h:5432/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://h:/d").jdbcUrl());
-    assertEquals("jdbc:postgresql://h:5433/d", DatabaseUrl.parse("DATABASE_URL", "postgresql://h:005433/d").jdbcUrl());
+    assertEquals(
+        "jdbc:postgresql://[::1]:5432/d",
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://u@[::1]/d").jdbcUrl());
+    // As before the authority was read by hand: an empty port is the default, leading zeros are
+    // allowed.
+    assertEquals(
+        "jdbc:postgresql://h:5432/d",
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://h:/d").jdbcUrl());
+    assertEquals(
+        "jdbc:postgresql://h:5433/d",
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://h:005433/d").jdbcUrl());
   }
 
   @Test
   void pointsAtAnotherDatabaseOfTheSameServer() {
-    DatabaseUrl url = DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@h:6000/first?sslmode=require");
+    DatabaseUrl url =
+        DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@h:6000/first?sslmode=require");
     assertEquals("first", url.databaseName());
     DatabaseUrl other = url.withDatabase("second");
     assertEquals("jdbc:postgresql://h:6000/second?sslmode=require", other.jdbcUrl());
     assertEquals("u", other.user());
     assertEquals("p", other.password());
-    assertEquals("jdbc:postgresql://h/x", DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://h/db").withDatabase("x").jdbcUrl());
+    assertEquals(
+        "jdbc:postgresql://h/x",
+        DatabaseUrl.parse("DATABASE_URL", "jdbc:postgresql://h/db").withDatabase("x").jdbcUrl());
   }
 
   @Test
   void databasePasswordOverridesTheUrls() {
-    WorkerConfig c = WorkerConfig.fromEnvironment(
-        Map.of("DATABASE_URL", "postgresql://app_user@db:5432/mockdb", "DATABASE_PASSWORD", "from-secret"));
+    WorkerConfig c =
+        WorkerConfig.fromEnvironment(
+            Map.of(
+                "DATABASE_URL",
+                "postgresql://app_user@db:5432/mockdb",
+                "DATABASE_PASSWORD",
+                "from-secret"));
     assertEquals("from-secret", c.database().password());
   }
 
   @Test
   void neverShowsThePassword() {
-    WorkerConfig c = WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", "postgresql://u:hunter2@h:5432/d"));
+    WorkerConfig c =
+        WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", "postgresql://u:hunter2@h:5432/d"));
     assertFalse(c.toString().contains("hunter2"), c.toString());
     assertTrue(c.toString().contains("jdbc:postgresql://h:5432/d as u"), c.toString());
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", "mysql://u:hunter2@h/d")));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", "mysql://u:hunter2@h/d")));
     assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
   }
 
   @Test
   void passwordsWithSlashesOrAtSignsAreHiddenInErrors() {
-    for (String url : new String[] {
-        "postgresql://user:pa/ss@host/db-missing-host-check:x", "postgresql://user:p@ss@h", "postgresql://user:pa/ss@host",
-        "postgresql://app:hunter2#x@db/events", "postgresql://app:Tr0ub4dor?3@db/events",
-        "jdbc:postgresql://127.0.0.1:notaport/db?user=u&password=TopSecret", "mysql://u:p/w@ss@h/d"}) {
-      ConfigException e = assertThrows(ConfigException.class,
-          () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", url)), url);
-      for (String secret : new String[] {"pa/ss", "p@ss", "TopSecret", "p/w@ss", "hunter2", "Tr0ub4dor", "'user:pa'"}) {
+    for (String url :
+        new String[] {
+          "postgresql://user:pa/ss@host/db-missing-host-check:x",
+          "postgresql://user:p@ss@h",
+          "postgresql://user:pa/ss@host",
+          "postgresql://app:hunter2#x@db/events",
+          "postgresql://app:Tr0ub4dor?3@db/events",
+          "jdbc:postgresql://127.0.0.1:notaport/db?user=u&password=TopSecret",
+          "mysql://u:p/w@ss@h/d"
+        }) {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class,
+              () -> WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", url)),
+              url);
+      for (String secret :
+          new String[] {
+            "pa/ss", "p@ss", "TopSecret", "p/w@ss", "hunter2", "Tr0ub4dor", "'user:pa'"
+          }) {
         assertFalse(e.getMessage().contains(secret), e.getMessage());
       }
     }
@@ -178,7 +215,8 @@ class WorkerConfigTest {
       })
   void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
     ConfigException e =
-        assertThrows(ConfigException.class, () -> WorkerConfig.fromEnvironment(Map.of(name, value)));
+        assertThrows(
+            ConfigException.class, () -> WorkerConfig.fromEnvironment(Map.of(name, value)));
     assertTrue(e.getMessage().startsWith(name + "=" + value + ": "), e.getMessage());
     assertTrue(e.getMessage().contains(problem), e.getMessage());
   }

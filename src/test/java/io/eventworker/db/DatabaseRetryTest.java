@@ -19,7 +19,8 @@ class DatabaseRetryTest {
 
   @Test
   void waitsDoubleUpToTheCapWithHalfOfEachWaitRandom() {
-    IntervalFunction interval = DatabaseRetry.equalJitter(Duration.ofMillis(100), Duration.ofSeconds(5));
+    IntervalFunction interval =
+        DatabaseRetry.equalJitter(Duration.ofMillis(100), Duration.ofSeconds(5));
     for (int i = 0; i < 200; i++) {
       long first = interval.apply(1);
       long fourth = interval.apply(4);
@@ -37,29 +38,42 @@ class DatabaseRetryTest {
 
   @Test
   void retriesTransientErrorsOnlyAndGivesUpAfterTheAttempts() throws Exception {
-    Retry retry = DatabaseRetry.transientErrors("test", Duration.ofMillis(1), Duration.ofMillis(2), 3);
+    Retry retry =
+        DatabaseRetry.transientErrors("test", Duration.ofMillis(1), Duration.ofMillis(2), 3);
     AtomicInteger calls = new AtomicInteger();
-    assertEquals("ok", retry.executeCallable(() -> {
-      if (calls.incrementAndGet() < 3) {
-        throw new SQLException("connection lost", "08006");
-      }
-      return "ok";
-    }));
+    assertEquals(
+        "ok",
+        retry.executeCallable(
+            () -> {
+              if (calls.incrementAndGet() < 3) {
+                throw new SQLException("connection lost", "08006");
+              }
+              return "ok";
+            }));
     assertEquals(3, calls.get());
 
     calls.set(0);
-    SQLException other = assertThrows(SQLException.class, () -> retry.executeCallable(() -> {
-      calls.incrementAndGet();
-      throw new SQLException("no such table", "42P01");
-    }));
+    SQLException other =
+        assertThrows(
+            SQLException.class,
+            () ->
+                retry.executeCallable(
+                    () -> {
+                      calls.incrementAndGet();
+                      throw new SQLException("no such table", "42P01");
+                    }));
     assertEquals("42P01", other.getSQLState());
     assertEquals(1, calls.get(), "other errors are not retried");
 
     calls.set(0);
-    assertThrows(SQLException.class, () -> retry.executeCallable(() -> {
-      calls.incrementAndGet();
-      throw new SQLException("connection lost", "08006");
-    }));
+    assertThrows(
+        SQLException.class,
+        () ->
+            retry.executeCallable(
+                () -> {
+                  calls.incrementAndGet();
+                  throw new SQLException("connection lost", "08006");
+                }));
     assertEquals(3, calls.get(), "a transient error is tried maxAttempts times, then thrown");
   }
 }

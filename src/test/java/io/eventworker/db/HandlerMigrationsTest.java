@@ -14,29 +14,33 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A handler that declares where its tables' migrations live has them applied by {@code migrate}. */
+/**
+ * A handler that declares where its tables' migrations live has them applied by {@code migrate}.
+ */
 class HandlerMigrationsTest {
 
   @RegisterExtension final TestDatabase empty = TestDatabase.empty();
   @RegisterExtension final TestDatabase migrated = TestDatabase.migrated();
 
   /** A handler of page_view whose table, page_views, comes with it. */
-  private static final EventHandler PAGE_VIEWS = new EventHandler() {
-    @Override
-    public String eventType() {
-      return "page_view";
-    }
+  private static final EventHandler PAGE_VIEWS =
+      new EventHandler() {
+        @Override
+        public String eventType() {
+          return "page_view";
+        }
 
-    @Override
-    public void handle(Event event, Rows rows) {}
+        @Override
+        public void handle(Event event, Rows rows) {}
 
-    @Override
-    public List<String> migrationLocations() {
-      return List.of("classpath:db/handlers/test_page_view");
-    }
-  };
+        @Override
+        public List<String> migrationLocations() {
+          return List.of("classpath:db/handlers/test_page_view");
+        }
+      };
 
-  private static final Map<String, List<String>> LOCATIONS = Handlers.of(List.of(PAGE_VIEWS)).migrationLocations();
+  private static final Map<String, List<String>> LOCATIONS =
+      Handlers.of(List.of(PAGE_VIEWS)).migrationLocations();
 
   @Test
   void handlersDeclareTheirMigrationLocationsByEventType() {
@@ -47,16 +51,21 @@ class HandlerMigrationsTest {
   void migrateCreatesAHandlersTablesAfterTheWorkersOwnAndThenChangesNothing() throws Exception {
     Migrations migrations = new Migrations(empty.dataSource(), LOCATIONS);
     String pending = migrations.pendingDescription();
-    assertTrue(pending.startsWith("1 (") && pending.endsWith(", page_view 1 (page views)"), pending);
+    assertTrue(
+        pending.startsWith("1 (") && pending.endsWith(", page_view 1 (page views)"), pending);
 
     assertEquals("6", migrations.migrate().targetSchemaVersion);
     assertNull(migrations.pendingDescription());
     assertEquals(0, empty.queryLong("SELECT count(*) FROM page_views"));
-    assertEquals(1, empty.queryLong(
-        "SELECT count(*) FROM flyway_schema_history_page_view WHERE version = '1' AND success"));
+    assertEquals(
+        1,
+        empty.queryLong(
+            "SELECT count(*) FROM flyway_schema_history_page_view WHERE version = '1' AND"
+                + " success"));
 
     assertEquals(0, migrations.migrate().migrationsExecuted);
-    assertEquals(6, empty.queryLong("SELECT count(*) FROM flyway_schema_history WHERE version IS NOT NULL"));
+    assertEquals(
+        6, empty.queryLong("SELECT count(*) FROM flyway_schema_history WHERE version IS NOT NULL"));
     assertEquals(2, empty.queryLong("SELECT count(*) FROM flyway_schema_history_page_view"));
   }
 

@@ -41,15 +41,22 @@ class MigrationsTest {
     loadInitSqlWithPsql(seeded);
     seeded.execute(
         "INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')",
-        "INSERT INTO events (event_type, user_id, data) VALUES ('metric', 1, '{\"name\":\"old\",\"value\":1}')");
+        "INSERT INTO events (event_type, user_id, data) VALUES ('metric', 1,"
+            + " '{\"name\":\"old\",\"value\":1}')");
 
     assertEquals("schema migrated from version 1 to 6 (5 migrations applied)", migrate(seeded));
     assertWorkerSchema(seeded);
-    assertEquals(1, seeded.queryLong(
-        "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type = 'BASELINE'"));
+    assertEquals(
+        1,
+        seeded.queryLong(
+            "SELECT count(*) FROM flyway_schema_history WHERE version = '1' AND type ="
+                + " 'BASELINE'"));
     // The producer's row is still there, pending, with the new columns' defaults.
-    assertEquals(1, seeded.queryLong(
-        "SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND last_error IS NULL AND run_at <= now()"));
+    assertEquals(
+        1,
+        seeded.queryLong(
+            "SELECT count(*) FROM events WHERE status = 'pending' AND attempts = 0 AND last_error"
+                + " IS NULL AND run_at <= now()"));
 
     String before = schemaOf(seeded);
     assertEquals("schema is up to date at version 6", migrate(seeded));
@@ -75,8 +82,20 @@ class MigrationsTest {
     PostgresServer server = PostgresServer.get();
     ProcessBuilder psql =
         new ProcessBuilder(
-                "psql", "-v", "ON_ERROR_STOP=1", "-q", "-h", server.host(), "-p", Integer.toString(server.port()),
-                "-U", server.user(), "-d", db.name(), "-f", "database/init.sql")
+                "psql",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-q",
+                "-h",
+                server.host(),
+                "-p",
+                Integer.toString(server.port()),
+                "-U",
+                server.user(),
+                "-d",
+                db.name(),
+                "-f",
+                "database/init.sql")
             .redirectErrorStream(true);
     if (server.password() != null) {
       psql.environment().put("PGPASSWORD", server.password());
@@ -96,26 +115,47 @@ class MigrationsTest {
 
   private static void assertWorkerSchema(TestDatabase db) throws SQLException {
     for (String table : List.of("users", "data_entries", "events", "metrics")) {
-      assertEquals(1, db.queryLong("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '" + table + "'"), table);
+      assertEquals(
+          1,
+          db.queryLong(
+              "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '"
+                  + table
+                  + "'"),
+          table);
     }
-    assertEquals(3, db.queryLong(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events'"
-            + " AND column_name IN ('attempts', 'last_error', 'run_at')"));
-    assertEquals(1, db.queryLong(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events'"
-            + " AND column_name = 'attempts' AND is_nullable = 'NO' AND column_default = '0'"));
-    assertEquals(1, db.queryLong(
-        "SELECT count(*) FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (i.schemaname || '.' || i.indexname)::regclass"
-            + " WHERE i.indexname = 'idx_events_claim' AND x.indisvalid"
-            + " AND i.indexdef LIKE '%(event_type, run_at, id) WHERE ((status)::text = ''pending''::text)'"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname = 'events_notify_insert'"));
-    assertEquals(2, db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname IN ('update_users_updated_at', 'update_data_entries_updated_at')"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM pg_proc WHERE proname = 'get_user_statistics'"));
+    assertEquals(
+        3,
+        db.queryLong(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events'"
+                + " AND column_name IN ('attempts', 'last_error', 'run_at')"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'events'"
+                + " AND column_name = 'attempts' AND is_nullable = 'NO' AND column_default = '0'"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM pg_indexes i JOIN pg_index x ON x.indexrelid = (i.schemaname ||"
+                + " '.' || i.indexname)::regclass WHERE i.indexname = 'idx_events_claim' AND"
+                + " x.indisvalid AND i.indexdef LIKE '%(event_type, run_at, id) WHERE"
+                + " ((status)::text = ''pending''::text)'"));
+    assertEquals(
+        1, db.queryLong("SELECT count(*) FROM pg_trigger WHERE tgname = 'events_notify_insert'"));
+    assertEquals(
+        2,
+        db.queryLong(
+            "SELECT count(*) FROM pg_trigger WHERE tgname IN ('update_users_updated_at',"
+                + " 'update_data_entries_updated_at')"));
+    assertEquals(
+        1, db.queryLong("SELECT count(*) FROM pg_proc WHERE proname = 'get_user_statistics'"));
     // Migration 6: the columns that hold large payloads compress with LZ4 (this server has it).
-    assertEquals(4, db.queryLong(
-        "SELECT count(*) FROM pg_attribute WHERE attcompression = 'l' AND (attrelid, attname) IN"
-            + " (('events'::regclass, 'data'), ('data_entries'::regclass, 'value'),"
-            + " ('data_entries'::regclass, 'metadata'), ('metrics'::regclass, 'tags'))"));
+    assertEquals(
+        4,
+        db.queryLong(
+            "SELECT count(*) FROM pg_attribute WHERE attcompression = 'l' AND (attrelid, attname)"
+                + " IN (('events'::regclass, 'data'), ('data_entries'::regclass, 'value'),"
+                + " ('data_entries'::regclass, 'metadata'), ('metrics'::regclass, 'tags'))"));
   }
 
   /** Columns, indexes, triggers and functions of the public schema, as comparable text. */
@@ -123,12 +163,17 @@ class MigrationsTest {
     List<String> lines = new ArrayList<>();
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
-      for (String sql : List.of(
-          "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')"
-              + " FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'flyway_schema_history' ORDER BY 1",
-          "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <> 'flyway_schema_history' ORDER BY 1",
-          "SELECT tgname || ' ' || tgrelid::regclass FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1",
-          "SELECT proname || ' ' || md5(prosrc) FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1")) {
+      for (String sql :
+          List.of(
+              "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable ||"
+                  + " ' ' || coalesce(column_default, '') FROM information_schema.columns WHERE"
+                  + " table_schema = 'public' AND table_name <> 'flyway_schema_history' ORDER BY 1",
+              "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename <>"
+                  + " 'flyway_schema_history' ORDER BY 1",
+              "SELECT tgname || ' ' || tgrelid::regclass FROM pg_trigger WHERE NOT tgisinternal"
+                  + " ORDER BY 1",
+              "SELECT proname || ' ' || md5(prosrc) FROM pg_proc WHERE pronamespace ="
+                  + " 'public'::regnamespace ORDER BY 1")) {
         try (ResultSet rs = s.executeQuery(sql)) {
           while (rs.next()) {
             lines.add(rs.getString(1));

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Every DB_TIMEZONE the configuration accepts, PostgreSQL takes, and fixed offsets with the same sign. */
+/**
+ * Every DB_TIMEZONE the configuration accepts, PostgreSQL takes, and fixed offsets with the same
+ * sign.
+ */
 @Tag("database")
 class TimeZoneNamesTest {
 
@@ -38,8 +41,10 @@ class TimeZoneNamesTest {
     assertTrue(accepted.contains("Etc/GMT-5"));
     Instant now = Instant.now();
     try (Connection c = db.connect();
-        PreparedStatement ps = c.prepareStatement(
-            "SELECT set_config('TimeZone', ?, false), extract(timezone FROM ?::timestamptz)::int")) {
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT set_config('TimeZone', ?, false), extract(timezone FROM"
+                    + " ?::timestamptz)::int")) {
       for (String zone : accepted) {
         ps.setString(1, zone);
         ps.setObject(2, java.time.OffsetDateTime.ofInstant(now, java.time.ZoneOffset.UTC));
@@ -47,7 +52,8 @@ class TimeZoneNamesTest {
           rs.next();
           // The fixed zones, whose offsets no tz database update moves, must agree in sign too.
           if (ZoneId.of(zone).getRules().isFixedOffset()) {
-            assertEquals(ZoneId.of(zone).getRules().getOffset(now).getTotalSeconds(), rs.getInt(2), zone);
+            assertEquals(
+                ZoneId.of(zone).getRules().getOffset(now).getTotalSeconds(), rs.getInt(2), zone);
           }
         }
       }

@@ -18,33 +18,50 @@ class TransactionsTest {
 
   @Test
   void commitsWhatTheWorkWroteAndRollsBackWhatFailed() throws Exception {
-    try (HikariDataSource pool = ConnectionPool.create(db.config(), null, ConnectionPool.Use.COMMAND)) {
+    try (HikariDataSource pool =
+        ConnectionPool.create(db.config(), null, ConnectionPool.Use.COMMAND)) {
       long id = Transactions.commit(pool, c -> insert(c, "kept"));
       assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = " + id));
 
-      SQLException failure = assertThrows(SQLException.class, () -> Transactions.commit(pool, c -> {
-        insert(c, "lost");
-        try (Statement s = c.createStatement()) {
-          s.execute("SELECT * FROM no_such_table");
-        }
-        return null;
-      }));
+      SQLException failure =
+          assertThrows(
+              SQLException.class,
+              () ->
+                  Transactions.commit(
+                      pool,
+                      c -> {
+                        insert(c, "lost");
+                        try (Statement s = c.createStatement()) {
+                          s.execute("SELECT * FROM no_such_table");
+                        }
+                        return null;
+                      }));
       assertEquals("42P01", failure.getSQLState());
-      assertThrows(IllegalStateException.class, () -> Transactions.commit(pool, c -> {
-        insert(c, "lost");
-        throw new IllegalStateException("the work's own failure");
-      }));
+      assertThrows(
+          IllegalStateException.class,
+          () ->
+              Transactions.commit(
+                  pool,
+                  c -> {
+                    insert(c, "lost");
+                    throw new IllegalStateException("the work's own failure");
+                  }));
       assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE event_type = 'lost'"));
 
-      // The connection went back to the pool with no transaction open: the next work sees a clean one.
+      // The connection went back to the pool with no transaction open: the next work sees a clean
+      // one.
       try (Connection c = pool.getConnection()) {
         assertFalse(c.getAutoCommit());
-        long kept = Transactions.commit(c, t -> {
-          try (Statement s = t.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM events")) {
-            rs.next();
-            return rs.getLong(1);
-          }
-        });
+        long kept =
+            Transactions.commit(
+                c,
+                t -> {
+                  try (Statement s = t.createStatement();
+                      var rs = s.executeQuery("SELECT count(*) FROM events")) {
+                    rs.next();
+                    return rs.getLong(1);
+                  }
+                });
         assertEquals(1, kept);
       }
     }
@@ -52,7 +69,8 @@ class TransactionsTest {
 
   @Test
   void aReadIsRolledBack() throws Exception {
-    try (HikariDataSource pool = ConnectionPool.create(db.config(), null, ConnectionPool.Use.COMMAND)) {
+    try (HikariDataSource pool =
+        ConnectionPool.create(db.config(), null, ConnectionPool.Use.COMMAND)) {
       Transactions.read(pool, c -> insert(c, "read-only work that wrote"));
       assertEquals(0, db.queryLong("SELECT count(*) FROM events"));
     }

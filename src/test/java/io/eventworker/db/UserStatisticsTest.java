@@ -26,20 +26,23 @@ class UserStatisticsTest {
   @Test
   void countsEachUsersEntriesAndEvents() throws Exception {
     db.execute(
-        "INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com'), ('Grace', 'grace@example.com'), ('Idle', 'idle@example.com')",
-        "INSERT INTO events (event_type, user_id, data) VALUES"
-            + " ('data_entry', 1, '{\"key\":\"a\"}'), ('data_entry', 1, '{\"key\":\"b\"}'), ('data_entry', 1, '{\"key\":\"c\"}'),"
-            + " ('metric', 1, '{\"name\":\"m\",\"value\":1}'), ('metric', 1, '{\"name\":\"m\",\"value\":2}'),"
-            + " ('data_entry', 2, '{\"key\":\"d\"}')");
+        "INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com'), ('Grace',"
+            + " 'grace@example.com'), ('Idle', 'idle@example.com')",
+        "INSERT INTO events (event_type, user_id, data) VALUES ('data_entry', 1,"
+            + " '{\"key\":\"a\"}'), ('data_entry', 1, '{\"key\":\"b\"}'), ('data_entry', 1,"
+            + " '{\"key\":\"c\"}'), ('metric', 1, '{\"name\":\"m\",\"value\":1}'), ('metric', 1,"
+            + " '{\"name\":\"m\",\"value\":2}'), ('data_entry', 2, '{\"key\":\"d\"}')");
     try (RunningWorker worker = RunningWorker.start(db.config())) {
-      await().atMost(Duration.ofSeconds(10))
+      await()
+          .atMost(Duration.ofSeconds(10))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'") == 6);
     }
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery(
-          "SELECT st.*, (SELECT max(updated_at) FROM data_entries WHERE user_id = 1) AS newest_entry"
-              + " FROM get_user_statistics(1) st")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT st.*, (SELECT max(updated_at) FROM data_entries WHERE user_id = 1) AS"
+                  + " newest_entry FROM get_user_statistics(1) st")) {
         assertTrue(rs.next());
         assertEquals(3, rs.getLong("total_entries"));
         assertEquals(5, rs.getLong("total_events"));

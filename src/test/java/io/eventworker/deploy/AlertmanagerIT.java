@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * deploy/alertmanager with the real alertmanager and amtool: the file is valid, every rule of
- * deploy/prometheus/alerts.yml reaches the receiver its severity names, the inhibit rules name
- * real alerts, and a cause silences the alerts it causes, nothing else.
+ * deploy/prometheus/alerts.yml reaches the receiver its severity names, the inhibit rules name real
+ * alerts, and a cause silences the alerts it causes, nothing else.
  */
 @Tag("deploy")
 class AlertmanagerIT {
@@ -45,27 +45,45 @@ class AlertmanagerIT {
 
   /** Starts alertmanager on {@code port} with deploy/alertmanager, alone (no cluster peers). */
   static Process start(int port, Path storage, Path log) throws IOException {
-    return Programs.start(Map.of(), log, Programs.require("prometheus-alertmanager", "alertmanager"),
-        "--config.file=" + CONFIG.toAbsolutePath(), "--storage.path=" + storage,
-        "--web.listen-address=127.0.0.1:" + port, "--cluster.listen-address=");
+    return Programs.start(
+        Map.of(),
+        log,
+        Programs.require("prometheus-alertmanager", "alertmanager"),
+        "--config.file=" + CONFIG.toAbsolutePath(),
+        "--storage.path=" + storage,
+        "--web.listen-address=127.0.0.1:" + port,
+        "--cluster.listen-address=");
   }
 
   @Test
   void everyRuleReachesTheReceiverOfItsSeverity() throws Exception {
     String amtool = Programs.require("amtool");
-    Programs.Result check = Programs.run(Map.of(), Duration.ofSeconds(30), amtool, "check-config", CONFIG.toString());
+    Programs.Result check =
+        Programs.run(Map.of(), Duration.ofSeconds(30), amtool, "check-config", CONFIG.toString());
     assertEquals(0, check.status(), check.output());
     List<JsonNode> rules = rules();
     assertTrue(rules.size() >= 12, rules.toString());
     for (JsonNode rule : rules) {
       List<String> labels = new ArrayList<>(List.of("alertname=" + rule.get("alert").asText()));
-      rule.get("labels").fields().forEachRemaining(l -> labels.add(l.getKey() + "=" + l.getValue().asText()));
-      List<String> command = new ArrayList<>(List.of(amtool, "config", "routes", "test", "--config.file=" + CONFIG));
+      rule.get("labels")
+          .fields()
+          .forEachRemaining(l -> labels.add(l.getKey() + "=" + l.getValue().asText()));
+      List<String> command =
+          new ArrayList<>(List.of(amtool, "config", "routes", "test", "--config.file=" + CONFIG));
       command.addAll(labels);
-      Programs.Result route = Programs.run(Map.of(), Duration.ofSeconds(30), command.toArray(String[]::new));
+      Programs.Result route =
+          Programs.run(Map.of(), Duration.ofSeconds(30), command.toArray(String[]::new));
       assertEquals(0, route.status(), route.output());
       String expected = rule.at("/labels/severity").asText().equals("critical") ? "oncall" : "team";
-      assertEquals(expected, route.output().lines().filter(l -> !l.startsWith("Warning")).reduce((a, b) -> b).orElse("").trim(),
+      assertEquals(
+          expected,
+          route
+              .output()
+              .lines()
+              .filter(l -> !l.startsWith("Warning"))
+              .reduce((a, b) -> b)
+              .orElse("")
+              .trim(),
           labels + " is routed to " + expected);
     }
   }
@@ -88,37 +106,81 @@ class AlertmanagerIT {
     assertTrue(named.size() >= 6, named.toString());
     Set<String> unknown = new TreeSet<>(named);
     unknown.removeAll(rules);
-    assertTrue(unknown.isEmpty(), "inhibit rules name alerts that alerts.yml does not have: " + unknown);
+    assertTrue(
+        unknown.isEmpty(), "inhibit rules name alerts that alerts.yml does not have: " + unknown);
   }
 
   @Test
   void theDatabaseDownSilencesTheWorkerAndBackupAlertsItCauses() throws Exception {
     assertStatesAfterPosting(
-        alerts("PostgresDown", "problem=database", "EventWorkerNoProgress", "", "EventOldestPendingTooOld", "type=metric",
-            "BackupMissing", "problem=stale,kind=dump", "EventFailureRate", "type=metric"),
-        Map.of("PostgresDown", "active", "EventWorkerNoProgress", "suppressed", "EventOldestPendingTooOld", "suppressed",
-            "BackupMissing", "suppressed", "EventFailureRate", "active"));
+        alerts(
+            "PostgresDown",
+            "problem=database",
+            "EventWorkerNoProgress",
+            "",
+            "EventOldestPendingTooOld",
+            "type=metric",
+            "BackupMissing",
+            "problem=stale,kind=dump",
+            "EventFailureRate",
+            "type=metric"),
+        Map.of(
+            "PostgresDown",
+            "active",
+            "EventWorkerNoProgress",
+            "suppressed",
+            "EventOldestPendingTooOld",
+            "suppressed",
+            "BackupMissing",
+            "suppressed",
+            "EventFailureRate",
+            "active"));
   }
 
   @Test
   void theExporterDownSilencesOnlyTheBackupAlertAndAWorkerDownNothing() throws Exception {
     assertStatesAfterPosting(
-        alerts("PostgresDown", "problem=exporter", "BackupMissing", "problem=never,kind=base",
-            "EventWorkerNotReady", "instance=worker-2:8080", "EventWorkerDown", "instance=worker-1:8080",
-            "EventQueueBacklog", "type=metric"),
-        Map.of("PostgresDown", "active", "BackupMissing", "suppressed", "EventWorkerNotReady", "active",
-            "EventWorkerDown", "active", "EventQueueBacklog", "active"));
+        alerts(
+            "PostgresDown",
+            "problem=exporter",
+            "BackupMissing",
+            "problem=never,kind=base",
+            "EventWorkerNotReady",
+            "instance=worker-2:8080",
+            "EventWorkerDown",
+            "instance=worker-1:8080",
+            "EventQueueBacklog",
+            "type=metric"),
+        Map.of(
+            "PostgresDown",
+            "active",
+            "BackupMissing",
+            "suppressed",
+            "EventWorkerNotReady",
+            "active",
+            "EventWorkerDown",
+            "active",
+            "EventQueueBacklog",
+            "active"));
   }
 
-  /** Posts {@code alerts} to a fresh alertmanager; waits until their states are {@code expected}. */
-  private void assertStatesAfterPosting(String alerts, Map<String, String> expected) throws Exception {
+  /**
+   * Posts {@code alerts} to a fresh alertmanager; waits until their states are {@code expected}.
+   */
+  private void assertStatesAfterPosting(String alerts, Map<String, String> expected)
+      throws Exception {
     int port = WorkerProcess.freePort();
     Process alertmanager = start(port, dir.resolve("data"), dir.resolve("alertmanager.log"));
     try {
       String api = "http://127.0.0.1:" + port + "/api/v2/";
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> post(api + "alerts", "[]") == 200);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> post(api + "alerts", "[]") == 200);
       assertEquals(200, post(api + "alerts", alerts));
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(expected, states(api)));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertEquals(expected, states(api)));
     } finally {
       alertmanager.destroy();
       if (!alertmanager.waitFor(10, TimeUnit.SECONDS)) {
@@ -131,7 +193,10 @@ class AlertmanagerIT {
   private static String alerts(String... nameAndLabels) {
     StringBuilder json = new StringBuilder("[");
     for (int i = 0; i < nameAndLabels.length; i += 2) {
-      json.append(i == 0 ? "" : ",").append("{\"labels\": {\"alertname\": \"").append(nameAndLabels[i]).append('"');
+      json.append(i == 0 ? "" : ",")
+          .append("{\"labels\": {\"alertname\": \"")
+          .append(nameAndLabels[i])
+          .append('"');
       for (String label : nameAndLabels[i + 1].split(",")) {
         if (!label.isEmpty()) {
           String[] kv = label.split("=", 2);
@@ -146,15 +211,19 @@ class AlertmanagerIT {
   /** Every rule of deploy/prometheus/alerts.yml. */
   private static List<JsonNode> rules() throws IOException {
     List<JsonNode> rules = new ArrayList<>();
-    for (JsonNode group : YAML.readTree(Path.of("deploy/prometheus/alerts.yml").toFile()).get("groups")) {
+    for (JsonNode group :
+        YAML.readTree(Path.of("deploy/prometheus/alerts.yml").toFile()).get("groups")) {
       group.get("rules").forEach(rules::add);
     }
     return rules;
   }
 
   private static Map<String, String> states(String api) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(api + "alerts")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(api + "alerts")).build(),
+                HttpResponse.BodyHandlers.ofString());
     Map<String, String> states = new HashMap<>();
     for (JsonNode alert : JSON.readTree(r.body())) {
       states.put(alert.at("/labels/alertname").asText(), alert.at("/status/state").asText());
@@ -163,9 +232,13 @@ class AlertmanagerIT {
   }
 
   private static int post(String url, String body) throws Exception {
-    return HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 }

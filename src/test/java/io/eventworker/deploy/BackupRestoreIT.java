@@ -43,7 +43,8 @@ class BackupRestoreIT {
   @TempDir Path backups;
 
   private final PostgresServer server = PostgresServer.get();
-  private final String restored = "ew_restore_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private final String restored =
+      "ew_restore_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
 
   @AfterEach
   void dropRestored() throws Exception {
@@ -52,11 +53,16 @@ class BackupRestoreIT {
 
   @Test
   void aBackupRestoresIntoANewDatabaseWithEqualRowCounts() throws Exception {
-    db.execute("INSERT INTO users (name, email) SELECT 'user ' || g, 'u' || g || '@example.com' FROM generate_series(1, 20) g");
-    db.execute("INSERT INTO events (event_type, user_id, data) SELECT 'data_entry', 1 + g % 20, jsonb_build_object('key', 'k' || g) FROM generate_series(1, 300) g");
+    db.execute(
+        "INSERT INTO users (name, email) SELECT 'user ' || g, 'u' || g || '@example.com' FROM"
+            + " generate_series(1, 20) g");
+    db.execute(
+        "INSERT INTO events (event_type, user_id, data) SELECT 'data_entry', 1 + g % 20,"
+            + " jsonb_build_object('key', 'k' || g) FROM generate_series(1, 300) g");
     Fixtures.insertMixed(db, 3001, 3600, 50);
     try (RunningWorker worker = RunningWorker.start(db.config())) {
-      await().atMost(Duration.ofSeconds(30))
+      await()
+          .atMost(Duration.ofSeconds(30))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 0);
     }
     Map<String, Long> before = counts(db.name());
@@ -69,9 +75,15 @@ class BackupRestoreIT {
     assertScript("backup.sh");
     List<Path> dumps = dumps();
     assertEquals(1, dumps.size(), dumps.toString());
-    assertTrue(dumps.get(0).getFileName().toString().matches(db.name() + "-\\d{8}T\\d{6}Z\\.dump"), dumps.toString());
+    assertTrue(
+        dumps.get(0).getFileName().toString().matches(db.name() + "-\\d{8}T\\d{6}Z\\.dump"),
+        dumps.toString());
     assertFalse(Files.exists(old), "the dump older than 7 days was deleted");
-    assertEquals(1, db.queryLong("SELECT count(*) FROM backup.runs WHERE kind = 'dump' AND finished_at > now() - interval '1 minute' AND bytes > 0"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM backup.runs WHERE kind = 'dump' AND finished_at > now() -"
+                + " interval '1 minute' AND bytes > 0"));
 
     server.admin("CREATE DATABASE " + restored);
     assertScript("restore-full.sh", dumps.get(0).toString(), restored);
@@ -91,9 +103,21 @@ class BackupRestoreIT {
     command[0] = "sh";
     command[1] = "deploy/backup/" + script;
     System.arraycopy(args, 0, command, 2, args.length);
-    Map<String, String> env = new HashMap<>(Map.of(
-        "PGHOST", server.host(), "PGPORT", Integer.toString(server.port()), "PGUSER", server.user(),
-        "PGDATABASE", db.name(), "BACKUP_DIR", backups.toString(), "BACKUP_RETENTION_DAYS", "7"));
+    Map<String, String> env =
+        new HashMap<>(
+            Map.of(
+                "PGHOST",
+                server.host(),
+                "PGPORT",
+                Integer.toString(server.port()),
+                "PGUSER",
+                server.user(),
+                "PGDATABASE",
+                db.name(),
+                "BACKUP_DIR",
+                backups.toString(),
+                "BACKUP_RETENTION_DAYS",
+                "7"));
     if (server.password() != null) {
       env.put("PGPASSWORD", server.password());
     }

@@ -34,11 +34,24 @@ class ComposeFileIT {
     assertEquals("mockdb", db.at("/environment/POSTGRES_DB").asText());
     List<String> volumes = texts(db.get("volumes"));
     assertTrue(volumes.contains("postgres-data:/var/lib/postgresql/data:rw"), volumes.toString());
-    assertTrue(volumes.stream().anyMatch(v -> v.endsWith("/database/init.sql:/docker-entrypoint-initdb.d/init.sql:ro")), volumes.toString());
-    assertTrue(volumes.stream().anyMatch(v -> v.endsWith("/deploy/postgres/postgresql.conf:/etc/postgresql/postgresql.conf:ro")), volumes.toString());
-    assertTrue(db.get("command").toString().contains("config_file=/etc/postgresql/postgresql.conf"));
+    assertTrue(
+        volumes.stream()
+            .anyMatch(
+                v -> v.endsWith("/database/init.sql:/docker-entrypoint-initdb.d/init.sql:ro")),
+        volumes.toString());
+    assertTrue(
+        volumes.stream()
+            .anyMatch(
+                v ->
+                    v.endsWith(
+                        "/deploy/postgres/postgresql.conf:/etc/postgresql/postgresql.conf:ro")),
+        volumes.toString());
+    assertTrue(
+        db.get("command").toString().contains("config_file=/etc/postgresql/postgresql.conf"));
     assertTrue(db.get("networks").has("mock-network"));
-    assertTrue(db.at("/healthcheck/test").toString().contains("pg_isready"), db.get("healthcheck").toString());
+    assertTrue(
+        db.at("/healthcheck/test").toString().contains("pg_isready"),
+        db.get("healthcheck").toString());
   }
 
   @Test
@@ -46,21 +59,42 @@ class ComposeFileIT {
     JsonNode root = config(Map.of());
     JsonNode services = root.get("services");
     JsonNode worker = services.get("worker");
-    assertTrue(worker.at("/environment/DATABASE_URL").asText().startsWith("postgresql://app_user@mock-postgres:5432/mockdb"));
-    assertEquals("service_completed_successfully", worker.at("/depends_on/migrate/condition").asText());
-    assertEquals("service_healthy", services.at("/migrate/depends_on/mock-postgres/condition").asText());
+    assertTrue(
+        worker
+            .at("/environment/DATABASE_URL")
+            .asText()
+            .startsWith("postgresql://app_user@mock-postgres:5432/mockdb"));
+    assertEquals(
+        "service_completed_successfully", worker.at("/depends_on/migrate/condition").asText());
+    assertEquals(
+        "service_healthy", services.at("/migrate/depends_on/mock-postgres/condition").asText());
     assertEquals("[\"migrate\"]", services.at("/migrate/command").toString());
     assertTrue(publishes(worker, 8080, 8080));
     assertTrue(publishes(services.get("postgres-exporter"), 9187, 9187));
     assertTrue(publishes(services.get("prometheus"), 9090, 9090));
     assertTrue(publishes(services.get("grafana"), 3000, 3000));
     assertTrue(publishes(services.get("alertmanager"), 9093, 9093));
-    assertTrue(texts(services.at("/alertmanager/volumes")).stream().anyMatch(v -> v.contains("/deploy/alertmanager:/etc/alertmanager")));
-    assertTrue(services.at("/postgres-exporter/command").toString().contains("--extend.query-path"));
-    assertTrue(texts(services.at("/prometheus/volumes")).stream().anyMatch(v -> v.contains("/deploy/prometheus:/etc/prometheus")));
+    assertTrue(
+        texts(services.at("/alertmanager/volumes")).stream()
+            .anyMatch(v -> v.contains("/deploy/alertmanager:/etc/alertmanager")));
+    assertTrue(
+        services.at("/postgres-exporter/command").toString().contains("--extend.query-path"));
+    assertTrue(
+        texts(services.at("/prometheus/volumes")).stream()
+            .anyMatch(v -> v.contains("/deploy/prometheus:/etc/prometheus")));
     assertEquals("7", services.at("/backup/environment/BACKUP_RETENTION_DAYS").asText());
-    for (String name : List.of("mock-postgres", "migrate", "worker", "postgres-exporter", "prometheus", "alertmanager", "grafana", "backup")) {
-      assertTrue(services.get(name).get("networks").has("mock-network"), name + " is on mock-network");
+    for (String name :
+        List.of(
+            "mock-postgres",
+            "migrate",
+            "worker",
+            "postgres-exporter",
+            "prometheus",
+            "alertmanager",
+            "grafana",
+            "backup")) {
+      assertTrue(
+          services.get(name).get("networks").has("mock-network"), name + " is on mock-network");
     }
     assertTrue(root.get("volumes").has("postgres-data"));
   }
@@ -69,11 +103,21 @@ class ComposeFileIT {
   void theBackupServiceSeesTheWalArchiveWhereTheServerWritesIt() throws Exception {
     JsonNode services = config(Map.of()).get("services");
     String archive = "wal-archive:/var/lib/postgresql/wal-archive:rw";
-    assertTrue(texts(services.at("/mock-postgres/volumes")).contains(archive), services.at("/mock-postgres/volumes").toString());
-    assertTrue(texts(services.at("/backup/volumes")).contains(archive), services.at("/backup/volumes").toString());
-    assertEquals("/var/lib/postgresql/wal-archive", services.at("/backup/environment/WAL_ARCHIVE_DIR").asText());
-    assertTrue(texts(services.at("/mock-postgres/volumes")).stream()
-        .anyMatch(v -> v.endsWith("/deploy/postgres/initdb/replication.sh:/docker-entrypoint-initdb.d/replication.sh:ro")));
+    assertTrue(
+        texts(services.at("/mock-postgres/volumes")).contains(archive),
+        services.at("/mock-postgres/volumes").toString());
+    assertTrue(
+        texts(services.at("/backup/volumes")).contains(archive),
+        services.at("/backup/volumes").toString());
+    assertEquals(
+        "/var/lib/postgresql/wal-archive",
+        services.at("/backup/environment/WAL_ARCHIVE_DIR").asText());
+    assertTrue(
+        texts(services.at("/mock-postgres/volumes")).stream()
+            .anyMatch(
+                v ->
+                    v.endsWith(
+                        "/deploy/postgres/initdb/replication.sh:/docker-entrypoint-initdb.d/replication.sh:ro")));
   }
 
   @Test
@@ -86,37 +130,60 @@ class ComposeFileIT {
         published++;
       }
     }
-    assertEquals(6, published, "PostgreSQL, worker, exporter, Prometheus, Alertmanager and Grafana");
-    JsonNode open = config(Map.of("PUBLISH_ADDRESS", "0.0.0.0", "WORKER_PORT", "8080-8082")).get("services");
+    assertEquals(
+        6, published, "PostgreSQL, worker, exporter, Prometheus, Alertmanager and Grafana");
+    JsonNode open =
+        config(Map.of("PUBLISH_ADDRESS", "0.0.0.0", "WORKER_PORT", "8080-8082")).get("services");
     assertEquals("0.0.0.0", ports(open.get("mock-postgres")).get(0).hostIp());
     assertEquals(new Port("0.0.0.0", "8080-8082", 8080), ports(open.get("worker")).get(0));
   }
 
   @Test
   void passwordsComeFromTheEnvironment() throws Exception {
-    JsonNode services = config(Map.of("POSTGRES_PASSWORD", "s3cret", "APP_USER_PASSWORD", "app-s3cret")).get("services");
+    JsonNode services =
+        config(Map.of("POSTGRES_PASSWORD", "s3cret", "APP_USER_PASSWORD", "app-s3cret"))
+            .get("services");
     assertEquals("s3cret", services.at("/mock-postgres/environment/POSTGRES_PASSWORD").asText());
     assertEquals("app-s3cret", services.at("/worker/environment/DATABASE_PASSWORD").asText());
-    assertEquals("app-s3cret", services.at("/mock-postgres/environment/APP_USER_PASSWORD").asText());
-    assertTrue(services.at("/postgres-exporter/environment/DATA_SOURCE_NAME").asText().contains(":s3cret@mock-postgres"));
+    assertEquals(
+        "app-s3cret", services.at("/mock-postgres/environment/APP_USER_PASSWORD").asText());
+    assertTrue(
+        services
+            .at("/postgres-exporter/environment/DATA_SOURCE_NAME")
+            .asText()
+            .contains(":s3cret@mock-postgres"));
   }
 
   private static JsonNode config(Map<String, String> env) throws Exception {
     String compose = Programs.require("docker-compose");
     // An empty env file: a developer's .env must not change what the test sees.
     Path noEnvFile = Files.createTempFile("compose", ".env");
-    Programs.Result r = Programs.run(env, Duration.ofSeconds(60),
-        compose, "--env-file", noEnvFile.toString(), "-f", "docker-compose.yml", "config");
+    Programs.Result r =
+        Programs.run(
+            env,
+            Duration.ofSeconds(60),
+            compose,
+            "--env-file",
+            noEnvFile.toString(),
+            "-f",
+            "docker-compose.yml",
+            "config");
     Files.delete(noEnvFile);
     assertEquals(0, r.status(), "docker-compose config:\n" + r.output());
     return YAML.readTree(r.output());
   }
 
-  /** One published port, as docker-compose config prints it: long form, or "IP:PUBLISHED:TARGET/tcp". */
+  /**
+   * One published port, as docker-compose config prints it: long form, or
+   * "IP:PUBLISHED:TARGET/tcp".
+   */
   private record Port(String hostIp, String published, int target) {
     static Port of(JsonNode node) {
       if (node.isObject()) {
-        return new Port(node.path("host_ip").asText(""), node.path("published").asText(), node.path("target").asInt());
+        return new Port(
+            node.path("host_ip").asText(""),
+            node.path("published").asText(),
+            node.path("target").asInt());
       }
       String[] parts = node.asText().replaceFirst("/tcp$", "").split(":");
       return parts.length == 3
@@ -132,7 +199,8 @@ class ComposeFileIT {
   }
 
   private static boolean publishes(JsonNode service, int published, int target) {
-    return ports(service).stream().anyMatch(p -> p.published().equals(Integer.toString(published)) && p.target() == target);
+    return ports(service).stream()
+        .anyMatch(p -> p.published().equals(Integer.toString(published)) && p.target() == target);
   }
 
   private static List<String> texts(JsonNode array) {

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Dockerfile's own commands, run on this machine as written: the jar its build stage copies,
- * its ENTRYPOINT and CMD, its HEALTHCHECK command. (deploy/local/stack-test.sh runs the built
- * image itself, where a Docker engine is at hand.)
+ * its ENTRYPOINT and CMD, its HEALTHCHECK command. (deploy/local/stack-test.sh runs the built image
+ * itself, where a Docker engine is at hand.)
  */
 @Tag("deploy")
 class DockerfileIT {
@@ -41,9 +41,16 @@ class DockerfileIT {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
-  /** The instructions of the Dockerfile's last stage that matter here, continuation lines joined. */
-  private record Instructions(List<String> entrypoint, List<String> cmd, String healthcheck, String copiedJar,
-      String buildRun, String user) {}
+  /**
+   * The instructions of the Dockerfile's last stage that matter here, continuation lines joined.
+   */
+  private record Instructions(
+      List<String> entrypoint,
+      List<String> cmd,
+      String healthcheck,
+      String copiedJar,
+      String buildRun,
+      String user) {}
 
   @Test
   void theImageGetsTheJarThatTheBuildStageMakes() throws Exception {
@@ -51,9 +58,13 @@ class DockerfileIT {
     assertEquals("/src/target/event-worker.jar " + IMAGE_JAR, d.copiedJar());
     assertTrue(d.buildRun().startsWith("mvn ") && d.buildRun().contains(" package"), d.buildRun());
     assertTrue(Files.isRegularFile(WorkerProcess.JAR), "mvn package makes target/event-worker.jar");
-    assertTrue(d.entrypoint().contains(IMAGE_CLASSPATH), "handler jars in /app/handlers are on the classpath: " + d.entrypoint());
+    assertTrue(
+        d.entrypoint().contains(IMAGE_CLASSPATH),
+        "handler jars in /app/handlers are on the classpath: " + d.entrypoint());
     assertEquals(List.of("run"), d.cmd());
-    assertTrue(d.user().matches("[1-9][0-9]*(:[1-9][0-9]*)?"), "runs as a fixed non-root UID, not " + d.user());
+    assertTrue(
+        d.user().matches("[1-9][0-9]*(:[1-9][0-9]*)?"),
+        "runs as a fixed non-root UID, not " + d.user());
     String ignore = Files.readString(Path.of(".dockerignore"));
     for (String needed : List.of("!pom.xml", "!src/", "!database/")) {
       assertTrue(ignore.contains(needed), ".dockerignore lets " + needed + " through");
@@ -63,13 +74,18 @@ class DockerfileIT {
   @Test
   void theEntrypointRunsTheWorkerAndTheHealthcheckSeesItReady() throws Exception {
     Instructions d = parse();
-    db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"docker\",\"value\":1}')");
+    db.execute(
+        "INSERT INTO events (event_type, data) VALUES ('metric',"
+            + " '{\"name\":\"docker\",\"value\":1}')");
     int port = WorkerProcess.freePort();
-    Process worker = start(d, Map.of("DATABASE_URL", db.url(), "HTTP_PORT", Integer.toString(port)));
+    Process worker =
+        start(d, Map.of("DATABASE_URL", db.url(), "HTTP_PORT", Integer.toString(port)));
     try {
       assertTrue(awaitHealthcheck(d, port, 0, Duration.ofSeconds(30)), "HEALTHCHECK never passed");
-      await().atMost(Duration.ofSeconds(10))
-          .until(() -> db.queryLong("SELECT count(*) FROM metrics WHERE metric_name = 'docker'") == 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> db.queryLong("SELECT count(*) FROM metrics WHERE metric_name = 'docker'") == 1);
       worker.destroy(); // SIGTERM, as `docker stop` sends
       assertTrue(worker.waitFor(10, TimeUnit.SECONDS));
       assertEquals(0, worker.exitValue());
@@ -82,12 +98,21 @@ class DockerfileIT {
   void theHealthcheckFailsWhileTheDatabaseIsUnreachable() throws Exception {
     Instructions d = parse();
     int port = WorkerProcess.freePort();
-    Process worker = start(d, Map.of(
-        "DATABASE_URL", "postgresql://nobody@127.0.0.1:" + WorkerProcess.freePort() + "/none", "HTTP_PORT", Integer.toString(port)));
+    Process worker =
+        start(
+            d,
+            Map.of(
+                "DATABASE_URL",
+                "postgresql://nobody@127.0.0.1:" + WorkerProcess.freePort() + "/none",
+                "HTTP_PORT",
+                Integer.toString(port)));
     try {
       // Up and answering first, so that the healthcheck fails for the database and not because
       // nothing listens yet.
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions()
           .until(() -> status(port, "/health/live") == 200);
       assertEquals(503, status(port, "/health/ready"), "not ready without its database");
       assertTrue(worker.isAlive(), "the worker waits for its database");
@@ -102,14 +127,16 @@ class DockerfileIT {
   private static Process start(Instructions d, Map<String, String> env) throws Exception {
     List<String> command = new ArrayList<>();
     for (String arg : d.entrypoint()) {
-      command.add(arg.equals(IMAGE_CLASSPATH) ? WorkerProcess.JAR.toAbsolutePath().toString() : arg);
+      command.add(
+          arg.equals(IMAGE_CLASSPATH) ? WorkerProcess.JAR.toAbsolutePath().toString() : arg);
     }
     command.addAll(d.cmd());
     Path log = Files.createTempFile("dockerfile-entrypoint", ".log");
     return Programs.start(env, log, command.toArray(String[]::new));
   }
 
-  private static boolean awaitHealthcheck(Instructions d, int port, int status, Duration timeout) throws Exception {
+  private static boolean awaitHealthcheck(Instructions d, int port, int status, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (healthcheck(d, port) == status) {
@@ -121,9 +148,13 @@ class DockerfileIT {
   }
 
   private static int status(int port, String path) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(5)).build();
-    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(5))
+            .build();
+    return HttpClient.newHttpClient()
+        .send(request, HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 
   /** Runs the HEALTHCHECK's CMD through sh, as Docker runs a shell-form command. */
@@ -133,7 +164,9 @@ class DockerfileIT {
   }
 
   private static Instructions parse() throws Exception {
-    String text = Files.readString(Path.of("Dockerfile"), StandardCharsets.UTF_8).replaceAll("\\\\\\n\\s*", " ");
+    String text =
+        Files.readString(Path.of("Dockerfile"), StandardCharsets.UTF_8)
+            .replaceAll("\\\\\\n\\s*", " ");
     List<String> lastStage = new ArrayList<>();
     for (String line : text.split("\n")) {
       String trimmed = line.trim();
@@ -166,7 +199,8 @@ class DockerfileIT {
         Matcher m = Pattern.compile("\\bCMD (.*)$").matcher(line);
         assertTrue(m.find(), line);
         healthcheck = m.group(1);
-        assertTrue(line.contains("--interval=30s"), "the original description's 30 s interval: " + line);
+        assertTrue(
+            line.contains("--interval=30s"), "the original description's 30 s interval: " + line);
       } else if (line.startsWith("COPY --from=build ")) {
         copied = line.substring("COPY --from=build ".length()).trim();
       } else if (line.startsWith("USER ")) {

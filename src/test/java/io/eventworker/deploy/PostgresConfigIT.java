@@ -49,35 +49,43 @@ class PostgresConfigIT {
   void everySettingIsValidFor15AndInEffect() throws Exception {
     try (Connection c = cluster.connect("postgres");
         Statement s = c.createStatement()) {
-      try (ResultSet rs = s.executeQuery(
-          "SELECT name, error FROM pg_file_settings WHERE error IS NOT NULL OR NOT applied")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT name, error FROM pg_file_settings WHERE error IS NOT NULL OR NOT applied")) {
         StringBuilder problems = new StringBuilder();
         while (rs.next()) {
           problems.append(rs.getString(1)).append(": ").append(rs.getString(2)).append('\n');
         }
         // Only settings overridden for this test (port, sockets...) may be shadowed.
         for (String line : problems.toString().split("\n")) {
-          assertTrue(line.isEmpty() || line.startsWith("port:") || line.startsWith("listen_addresses:")
-              || line.startsWith("archive_command:") || line.startsWith("unix_socket_directories:"),
+          assertTrue(
+              line.isEmpty()
+                  || line.startsWith("port:")
+                  || line.startsWith("listen_addresses:")
+                  || line.startsWith("archive_command:")
+                  || line.startsWith("unix_socket_directories:"),
               "postgresql.conf has settings PostgreSQL 15 rejects:\n" + problems);
         }
       }
-      for (String[] expected : List.of(
-          new String[] {"max_wal_size", "1536MB"},
-          new String[] {"shared_buffers", "256MB"},
-          new String[] {"max_connections", "100"},
-          new String[] {"superuser_reserved_connections", "3"},
-          new String[] {"work_mem", "4MB"},
-          new String[] {"effective_cache_size", "1GB"},
-          new String[] {"checkpoint_completion_target", "0.9"},
-          new String[] {"random_page_cost", "1.1"},
-          new String[] {"shared_preload_libraries", "pg_stat_statements"},
-          new String[] {"archive_mode", "on"},
-          new String[] {"wal_level", "replica"},
-          new String[] {"log_statement", "mod"},
-          new String[] {"log_min_duration_statement", "100ms"},
-          new String[] {"log_connections", "on"},
-          new String[] {"log_line_prefix", "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "})) {
+      for (String[] expected :
+          List.of(
+              new String[] {"max_wal_size", "1536MB"},
+              new String[] {"shared_buffers", "256MB"},
+              new String[] {"max_connections", "100"},
+              new String[] {"superuser_reserved_connections", "3"},
+              new String[] {"work_mem", "4MB"},
+              new String[] {"effective_cache_size", "1GB"},
+              new String[] {"checkpoint_completion_target", "0.9"},
+              new String[] {"random_page_cost", "1.1"},
+              new String[] {"shared_preload_libraries", "pg_stat_statements"},
+              new String[] {"archive_mode", "on"},
+              new String[] {"wal_level", "replica"},
+              new String[] {"log_statement", "mod"},
+              new String[] {"log_min_duration_statement", "100ms"},
+              new String[] {"log_connections", "on"},
+              new String[] {
+                "log_line_prefix", "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "
+              })) {
         try (ResultSet rs = s.executeQuery("SELECT current_setting('" + expected[0] + "')")) {
           rs.next();
           assertEquals(expected[1], rs.getString(1), expected[0]);
@@ -92,8 +100,10 @@ class PostgresConfigIT {
         Statement s = c.createStatement()) {
       s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
       s.execute("SELECT count(*) FROM pg_class");
-      try (ResultSet rs = s.executeQuery(
-          "SELECT sum(calls), sum(total_exec_time), max(mean_exec_time) FROM pg_stat_statements")) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT sum(calls), sum(total_exec_time), max(mean_exec_time) FROM"
+                  + " pg_stat_statements")) {
         rs.next();
         assertTrue(rs.getLong(1) > 0);
       }
@@ -126,14 +136,25 @@ class PostgresConfigIT {
     try (Connection c = cluster.connect("ops");
         Statement s = c.createStatement()) {
       s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-      s.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"x\",\"value\":1}'),"
-          + " ('metric', '{\"name\":\"bad\"}'), ('invoice', '{}')");
+      s.execute(
+          "INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"x\",\"value\":1}'),"
+              + " ('metric', '{\"name\":\"bad\"}'), ('invoice', '{}')");
     }
-    try (RunningWorker worker = RunningWorker.start(WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", cluster.url("ops"))))) {
+    try (RunningWorker worker =
+        RunningWorker.start(
+            WorkerConfig.fromEnvironment(Map.of("DATABASE_URL", cluster.url("ops"))))) {
       // The queries below look at the worker's results: the valid metric processed, the invalid
       // one failed, the invoice (no handler) left pending.
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> cluster.queryString("ops",
-          "SELECT count(*) FROM events WHERE status IN ('processed', 'failed')").equals("2"));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  cluster
+                      .queryString(
+                          "ops",
+                          "SELECT count(*) FROM events WHERE status IN ('processed', 'failed')")
+                      .equals("2"));
     }
     String psql = Programs.require("psql");
     List<Path> queries;
@@ -142,8 +163,24 @@ class PostgresConfigIT {
     }
     assertTrue(queries.size() >= 10, "deploy/sql holds " + queries);
     for (Path query : queries) {
-      Programs.Result r = Programs.run(Map.of(), Duration.ofSeconds(60), psql, "-X", "-v", "ON_ERROR_STOP=1",
-          "-h", "127.0.0.1", "-p", Integer.toString(cluster.port()), "-U", "postgres", "-d", "ops", "-f", query.toString());
+      Programs.Result r =
+          Programs.run(
+              Map.of(),
+              Duration.ofSeconds(60),
+              psql,
+              "-X",
+              "-v",
+              "ON_ERROR_STOP=1",
+              "-h",
+              "127.0.0.1",
+              "-p",
+              Integer.toString(cluster.port()),
+              "-U",
+              "postgres",
+              "-d",
+              "ops",
+              "-f",
+              query.toString());
       assertEquals(0, r.status(), query + ":\n" + r.output());
       if (query.endsWith("queue-failed.sql")) {
         assertTrue(r.output().contains("invalid payload: field 'value' is required"), r.output());

@@ -22,10 +22,17 @@ class PrometheusRulesIT {
 
   private static final Path DIR = Path.of("deploy/prometheus");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Set<String> REQUIRED = Set.of(
-      "PostgresDown", "PostgresConnectionsHigh", "EventWorkerDown", "EventWorkerNotReady",
-      "EventQueueBacklog", "EventOldestPendingTooOld", "EventFailureRate", "EventWorkerNoProgress",
-      "BackupMissing");
+  private static final Set<String> REQUIRED =
+      Set.of(
+          "PostgresDown",
+          "PostgresConnectionsHigh",
+          "EventWorkerDown",
+          "EventWorkerNotReady",
+          "EventQueueBacklog",
+          "EventOldestPendingTooOld",
+          "EventFailureRate",
+          "EventWorkerNoProgress",
+          "BackupMissing");
 
   @Test
   void promtoolAcceptsTheConfigAndTheRules() {
@@ -42,9 +49,11 @@ class PrometheusRulesIT {
     assertEquals("15s", config.at("/global/scrape_interval").asText());
     Set<String> targets = new TreeSet<>();
     for (JsonNode job : config.get("scrape_configs")) {
-      job.at("/static_configs").forEach(sc -> sc.get("targets").forEach(t -> targets.add(t.asText())));
+      job.at("/static_configs")
+          .forEach(sc -> sc.get("targets").forEach(t -> targets.add(t.asText())));
     }
-    assertTrue(targets.containsAll(Set.of("worker:8080", "postgres-exporter:9187")), targets.toString());
+    assertTrue(
+        targets.containsAll(Set.of("worker:8080", "postgres-exporter:9187")), targets.toString());
   }
 
   @Test
@@ -83,8 +92,16 @@ class PrometheusRulesIT {
 
   /** promtool resolves rule files relative to the file it reads: run it from deploy/prometheus. */
   private static String[] inDir(String[] command) {
-    return new String[] {"sh", "-c", "cd " + DIR + " && exec \"$@\"", "promtool-in-dir", command[0],
-        command[1], command[2], command.length > 3 ? command[3] : ""};
+    return new String[] {
+      "sh",
+      "-c",
+      "cd " + DIR + " && exec \"$@\"",
+      "promtool-in-dir",
+      command[0],
+      command[1],
+      command[2],
+      command.length > 3 ? command[3] : ""
+    };
   }
 
   static File file(String name) {

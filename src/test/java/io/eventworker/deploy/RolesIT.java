@@ -53,11 +53,31 @@ class RolesIT {
     if (server.password() != null) {
       env.put("PGPASSWORD", server.password());
     }
-    Programs.Result r = Programs.run(env, Duration.ofSeconds(60), psql, "-X", "-q",
-        "-h", server.host(), "-p", Integer.toString(server.port()), "-U", server.user(), "-d", db.name(),
-        "-v", "app_user=" + app, "-v", "readonly_user=" + readonly,
-        "-v", "app_password=" + appPassword, "-v", "readonly_password=" + readonlyPassword,
-        "-f", "database/roles.sql");
+    Programs.Result r =
+        Programs.run(
+            env,
+            Duration.ofSeconds(60),
+            psql,
+            "-X",
+            "-q",
+            "-h",
+            server.host(),
+            "-p",
+            Integer.toString(server.port()),
+            "-U",
+            server.user(),
+            "-d",
+            db.name(),
+            "-v",
+            "app_user=" + app,
+            "-v",
+            "readonly_user=" + readonly,
+            "-v",
+            "app_password=" + appPassword,
+            "-v",
+            "readonly_password=" + readonlyPassword,
+            "-f",
+            "database/roles.sql");
     assertEquals(0, r.status(), r.output());
     Jar.run(db.env(), "migrate");
   }
@@ -74,14 +94,22 @@ class RolesIT {
     Map<String, String> asApp = Map.of("DATABASE_URL", server.url(db.name(), app, appPassword));
     Path file = Files.createTempFile("events", ".ndjson");
     Fixtures.writeMixed(file, EVENTS, INVALID_EVERY);
-    assertTrue(Jar.run(asApp, "enqueue", "--file", file.toString()).contains("stored " + EVENTS + " events"));
+    assertTrue(
+        Jar.run(asApp, "enqueue", "--file", file.toString())
+            .contains("stored " + EVENTS + " events"));
     Files.delete(file);
     try (WorkerProcess worker = WorkerProcess.run("as-app-user", asApp)) {
       worker.awaitReady(Duration.ofSeconds(30));
-      String sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-          + " AND application_name = 'event-worker'";
-      assertTrue(db.queryLong(sessions + " AND usename = '" + app + "'") > 0, "the worker is connected as " + app);
-      assertEquals(0, db.queryLong(sessions + " AND usename <> '" + app + "'"), "no worker session as another role");
+      String sessions =
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+              + " AND application_name = 'event-worker'";
+      assertTrue(
+          db.queryLong(sessions + " AND usename = '" + app + "'") > 0,
+          "the worker is connected as " + app);
+      assertEquals(
+          0,
+          db.queryLong(sessions + " AND usename <> '" + app + "'"),
+          "no worker session as another role");
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0) {
         assertTrue(System.nanoTime() < deadline, worker.output());

@@ -29,33 +29,55 @@ class BenchIT {
   @Test
   void runsEveryCaseAndDropsItsDatabase() throws Exception {
     PostgresServer server = PostgresServer.get();
-    WorkerProcess bench = WorkerProcess.startClass("bench", Map.of("DATABASE_URL", server.adminUrl()),
-        "io.eventworker.bench.BenchCommand", "--events", "2000", "--quick", "--json");
+    WorkerProcess bench =
+        WorkerProcess.startClass(
+            "bench",
+            Map.of("DATABASE_URL", server.adminUrl()),
+            "io.eventworker.bench.BenchCommand",
+            "--events",
+            "2000",
+            "--quick",
+            "--json");
     assertEquals(0, bench.awaitExit(Duration.ofMinutes(5)), bench.output());
     String output = bench.output();
     JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
 
     JsonNode results = report.get("results");
-    for (String rate : List.of("worker", "sql_floor", "worker_one_drain", "deep_pending", "processed_kept", "prune_alongside", "held_horizon")) {
+    for (String rate :
+        List.of(
+            "worker",
+            "sql_floor",
+            "worker_one_drain",
+            "deep_pending",
+            "processed_kept",
+            "prune_alongside",
+            "held_horizon")) {
       assertEquals(2000, results.at("/" + rate + "/events").asLong(), rate);
       assertTrue(results.at("/" + rate + "/events_per_second").asLong() > 0, rate);
     }
     assertTrue(results.at("/worker_vs_floor/ratio").asDouble() > 0);
-    assertTrue(results.at("/hostile_input/events").asLong() > 2000, "valid and valid-hostile events");
+    assertTrue(
+        results.at("/hostile_input/events").asLong() > 2000, "valid and valid-hostile events");
     assertTrue(results.at("/hostile_input/ratio").asDouble() > 0);
-    assertTrue(results.at("/latency_idle/samples").asInt() == 100 && results.at("/latency_idle/p50_ms").asDouble() > 0);
+    assertTrue(
+        results.at("/latency_idle/samples").asInt() == 100
+            && results.at("/latency_idle/p50_ms").asDouble() > 0);
     assertTrue(results.at("/latency_half_load/samples").asInt() > 0);
     assertTrue(results.at("/ingest_enqueue_file/value").asDouble() > 0);
     assertTrue(results.at("/ingest_multi_row_insert/value").asDouble() > 0);
     assertTrue(results.at("/worker_peak_rss/value").asDouble() > 0);
     // The held snapshot keeps VACUUM from removing the dead versions of processed events.
-    assertTrue(results.at("/dead_tuples_held/value").asDouble() > results.at("/dead_tuples_clean/value").asDouble(),
+    assertTrue(
+        results.at("/dead_tuples_held/value").asDouble()
+            > results.at("/dead_tuples_clean/value").asDouble(),
         results.toString());
     assertTrue(report.at("/machine/server").asText().startsWith("PostgreSQL"));
 
     try (Connection c = server.connect("postgres");
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname LIKE 'event_worker_bench_%'")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'event_worker_bench_%'")) {
       rs.next();
       assertEquals(0, rs.getLong(1), "the benchmark dropped its database");
     }
@@ -64,10 +86,14 @@ class BenchIT {
   @Test
   void theProductionJarHoldsNoBenchmarkOrTestCode() throws Exception {
     try (JarFile jar = new JarFile(WorkerProcess.JAR.toFile())) {
-      List<String> strays = jar.stream()
-          .map(JarEntry::getName)
-          .filter(n -> n.startsWith("io/eventworker/bench/") || n.startsWith("io/eventworker/testing/"))
-          .toList();
+      List<String> strays =
+          jar.stream()
+              .map(JarEntry::getName)
+              .filter(
+                  n ->
+                      n.startsWith("io/eventworker/bench/")
+                          || n.startsWith("io/eventworker/testing/"))
+              .toList();
       assertEquals(List.of(), strays);
       assertTrue(jar.getEntry("io/eventworker/cli/Main.class") != null, "the jar holds the worker");
     }

@@ -14,7 +14,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** LOG_FORMAT=json: every line the daemon writes is one JSON object an operator's shipper can read. */
+/**
+ * LOG_FORMAT=json: every line the daemon writes is one JSON object an operator's shipper can read.
+ */
 class JsonLogIT {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
@@ -35,14 +37,20 @@ class JsonLogIT {
       assertEquals(0, worker.awaitExit(Duration.ofSeconds(15)), worker.output());
       for (String line : worker.output().lines().toList()) {
         JsonNode node = Json.MAPPER.readTree(line);
-        assertTrue(node.isObject() && node.hasNonNull("formattedMessage") && node.hasNonNull("level"), line);
+        assertTrue(
+            node.isObject() && node.hasNonNull("formattedMessage") && node.hasNonNull("level"),
+            line);
         lines.add(node);
       }
     }
-    assertTrue(lines.stream().anyMatch(l -> l.path("formattedMessage").asText().startsWith("starting: ")), lines.toString());
-    JsonNode failure = lines.stream()
-        .filter(l -> l.path("formattedMessage").asText().contains("failed: invalid payload"))
-        .findFirst().orElseThrow(() -> new AssertionError("no failure line: " + lines));
+    assertTrue(
+        lines.stream().anyMatch(l -> l.path("formattedMessage").asText().startsWith("starting: ")),
+        lines.toString());
+    JsonNode failure =
+        lines.stream()
+            .filter(l -> l.path("formattedMessage").asText().contains("failed: invalid payload"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no failure line: " + lines));
     assertEquals(Long.toString(id), failure.at("/mdc/event_id").asText(), failure.toString());
     assertEquals("metric", failure.at("/mdc/event_type").asText(), failure.toString());
   }
@@ -51,6 +59,8 @@ class JsonLogIT {
   void aBadLogFormatIsRefusedByName() throws Exception {
     WorkerProcess p = WorkerProcess.run("bad-log-format", Map.of("LOG_FORMAT", "xml"));
     assertEquals(2, p.awaitExit(Duration.ofSeconds(30)));
-    assertTrue(p.output().contains("configuration error: LOG_FORMAT=xml: expected plain or json"), p.output());
+    assertTrue(
+        p.output().contains("configuration error: LOG_FORMAT=xml: expected plain or json"),
+        p.output());
   }
 }

@@ -38,7 +38,8 @@ class ShutdownIT {
     // Nothing half-done: processed events have their rows, the rest are untouched and pending.
     long pending = db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'");
     assertTrue(pending > 0, "stopped claiming before the queue was empty");
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending' AND attempts > 0"));
+    assertEquals(
+        0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending' AND attempts > 0"));
     Fixtures.assertNothingHalfDone(db);
 
     try (WorkerProcess again = WorkerProcess.run("sigterm-restart", db.env())) {

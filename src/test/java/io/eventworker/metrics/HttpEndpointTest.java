@@ -40,11 +40,14 @@ class HttpEndpointTest {
     db.execute("INSERT INTO events (event_type, data) VALUES ('invoice', '{}'), ('invoice', '{}')");
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
-    try (RunningWorker worker = RunningWorker.start(
-            db.config("WORKER_THREADS", "2"), new MicrometerWorkerMetrics(registry), registry);
+    try (RunningWorker worker =
+            RunningWorker.start(
+                db.config("WORKER_THREADS", "2"), new MicrometerWorkerMetrics(registry), registry);
         QueueGauges gauges = new QueueGauges(registry, worker.pool(), new QueueReports());
-        HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
-      await().atMost(Duration.ofSeconds(30))
+        HttpEndpoint endpoint =
+            new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
+      await()
+          .atMost(Duration.ofSeconds(30))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 2);
       gauges.refresh();
 
@@ -70,7 +73,9 @@ class HttpEndpointTest {
       // Once the unhandled events are gone, their gauge reads 0 rather than a stale count.
       db.execute("DELETE FROM events WHERE event_type = 'invoice'");
       gauges.refresh();
-      assertLine(get(endpoint, "/metrics").body(), "eventworker_queue_depth{status=\"pending\",type=\"invoice\"} 0.0");
+      assertLine(
+          get(endpoint, "/metrics").body(),
+          "eventworker_queue_depth{status=\"pending\",type=\"invoice\"} 0.0");
     }
   }
 
@@ -86,9 +91,16 @@ class HttpEndpointTest {
       report.createStatement().executeQuery("SELECT count(*) FROM users").close();
       // What the gauges read, seen first in the database: the report's transaction open for a
       // second, and the dead row versions counted in pg_stat.
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> db.queryLong(
-          "SELECT count(*) FROM pg_stat_user_tables WHERE relid = 'events'::regclass AND n_dead_tup >= 1000"
-              + " AND n_live_tup >= 1000 AND event_worker_oldest_transaction_age() >= 1") == 1);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  db.queryLong(
+                          "SELECT count(*) FROM pg_stat_user_tables WHERE relid ="
+                              + " 'events'::regclass AND n_dead_tup >= 1000 AND n_live_tup >= 1000"
+                              + " AND event_worker_oldest_transaction_age() >= 1")
+                      == 1);
       gauges.refresh();
       String body = registry.scrape();
       double age = value(body, "eventworker_oldest_transaction_age_seconds");
@@ -100,24 +112,34 @@ class HttpEndpointTest {
   }
 
   private static double value(String body, String series) {
-    return body.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + series));
+    return body.lines()
+        .filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + series));
   }
 
   @Test
   void healthAnswers200Or503WithTheReason() throws Exception {
     AtomicReference<String> readiness = new AtomicReference<>();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, readiness::get).start()) {
+    try (HttpEndpoint endpoint =
+        new HttpEndpoint("127.0.0.1", 0, registry, () -> null, readiness::get).start()) {
       assertEquals(200, get(endpoint, "/health/live").statusCode());
       assertEquals(200, get(endpoint, "/health/ready").statusCode());
       readiness.set("database: Connection refused");
       HttpResponse<String> down = get(endpoint, "/health/ready");
       assertEquals(503, down.statusCode());
-      assertEquals("{\"status\":\"DOWN\",\"reason\":\"database: Connection refused\"}\n", down.body());
+      assertEquals(
+          "{\"status\":\"DOWN\",\"reason\":\"database: Connection refused\"}\n", down.body());
       String awkward = "database: relation \"events\"\n\tdoes not exist \\ ü \u0001";
       readiness.set(awkward);
-      assertEquals(awkward, io.eventworker.json.Json.MAPPER.readTree(get(endpoint, "/health/ready").body()).get("reason").asText());
+      assertEquals(
+          awkward,
+          io.eventworker.json.Json.MAPPER
+              .readTree(get(endpoint, "/health/ready").body())
+              .get("reason")
+              .asText());
       assertEquals(200, get(endpoint, "/health/live").statusCode());
     }
   }
@@ -125,16 +147,27 @@ class HttpEndpointTest {
   @Test
   void listensOnlyOnTheConfiguredAddress() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
+    try (HttpEndpoint endpoint =
+        new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
       // /proc/net/tcp and tcp6: sockets listening (state 0A) on the port, by local address.
       // 127.0.0.1 is 0100007F, or 0000000000000000FFFF00000100007F on a dual-stack socket.
       String port = String.format(":%04X ", endpoint.port());
-      String sockets = Files.readString(Path.of("/proc/net/tcp")) + Files.readString(Path.of("/proc/net/tcp6"));
-      List<String> listening = sockets.lines().map(l -> l.trim().split("\\s+"))
-          .filter(f -> f.length > 3 && f[1].endsWith(port.trim()) && f[3].equals("0A"))
-          .map(f -> f[1]).toList();
+      String sockets =
+          Files.readString(Path.of("/proc/net/tcp")) + Files.readString(Path.of("/proc/net/tcp6"));
+      List<String> listening =
+          sockets
+              .lines()
+              .map(l -> l.trim().split("\\s+"))
+              .filter(f -> f.length > 3 && f[1].endsWith(port.trim()) && f[3].equals("0A"))
+              .map(f -> f[1])
+              .toList();
       assertFalse(listening.isEmpty(), sockets);
-      assertTrue(listening.stream().allMatch(a -> a.startsWith("0100007F:") || a.startsWith("0000000000000000FFFF00000100007F:")),
+      assertTrue(
+          listening.stream()
+              .allMatch(
+                  a ->
+                      a.startsWith("0100007F:")
+                          || a.startsWith("0000000000000000FFFF00000100007F:")),
           "listens only on 127.0.0.1: " + listening);
     }
   }
@@ -142,32 +175,48 @@ class HttpEndpointTest {
   @Test
   void onlyReadsAreServed() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (HttpEndpoint endpoint = new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
-      HttpResponse<String> post = http.send(
-          HttpRequest.newBuilder(uri(endpoint, "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
-          HttpResponse.BodyHandlers.ofString());
+    try (HttpEndpoint endpoint =
+        new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
+      HttpResponse<String> post =
+          http.send(
+              HttpRequest.newBuilder(uri(endpoint, "/metrics"))
+                  .POST(HttpRequest.BodyPublishers.ofString("x"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(405, post.statusCode());
       assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
-      for (String action : new String[] {"/admin", "/retry", "/prune", "/events", "/shutdown", "/health", "/"}) {
+      for (String action :
+          new String[] {"/admin", "/retry", "/prune", "/events", "/shutdown", "/health", "/"}) {
         assertEquals(404, get(endpoint, action).statusCode(), action);
       }
       for (String method : new String[] {"PUT", "DELETE", "PATCH"}) {
         for (String path : new String[] {"/metrics", "/health/live", "/health/ready"}) {
-          assertEquals(405, http.send(HttpRequest.newBuilder(uri(endpoint, path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
-              HttpResponse.BodyHandlers.ofString()).statusCode(), method + " " + path);
+          assertEquals(
+              405,
+              http.send(
+                      HttpRequest.newBuilder(uri(endpoint, path))
+                          .method(method, HttpRequest.BodyPublishers.noBody())
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode(),
+              method + " " + path);
         }
       }
       assertEquals(404, get(endpoint, "/metrics/extra").statusCode());
-      HttpResponse<String> head = http.send(
-          HttpRequest.newBuilder(uri(endpoint, "/health/live")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> head =
+          http.send(
+              HttpRequest.newBuilder(uri(endpoint, "/health/live"))
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertEquals(200, head.statusCode());
       assertEquals("", head.body());
     }
   }
 
   private HttpResponse<String> get(HttpEndpoint endpoint, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(endpoint, path)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(uri(endpoint, path)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static URI uri(HttpEndpoint endpoint, String path) {
@@ -175,7 +224,8 @@ class HttpEndpointTest {
   }
 
   private static void assertLine(String body, String line) {
-    assertTrue(body.lines().anyMatch(line::equals), "no line '" + line + "' in:\n" + grep(body, line));
+    assertTrue(
+        body.lines().anyMatch(line::equals), "no line '" + line + "' in:\n" + grep(body, line));
   }
 
   private static void assertContains(String body, String text) {

@@ -20,10 +20,13 @@ class QueueGaugesTest {
     rows.add(new QueueDepth("failed", "type-1", 7, 0));
     List<QueueDepth> kept = QueueGauges.largestTypes(rows);
     assertEquals(52, kept.size(), "50 pending types, the pending rest, 1 failed");
-    QueueDepth other = kept.stream().filter(r -> r.eventType().equals("(other)")).findFirst().orElseThrow();
+    QueueDepth other =
+        kept.stream().filter(r -> r.eventType().equals("(other)")).findFirst().orElseThrow();
     assertEquals("pending", other.status());
     assertEquals(55, other.count(), "types 1 to 10, the smallest");
     assertEquals(100.0, other.oldestAgeSeconds());
-    assertEquals(7, kept.stream().filter(r -> r.status().equals("failed")).mapToLong(QueueDepth::count).sum());
+    assertEquals(
+        7,
+        kept.stream().filter(r -> r.status().equals("failed")).mapToLong(QueueDepth::count).sum());
   }
 }

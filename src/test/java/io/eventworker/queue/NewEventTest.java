@@ -17,7 +17,10 @@ class NewEventTest {
     NewEvent e = NewEvent.of("metric", 3, " {\"name\":\"x\",\"value\":1.10} ");
     assertEquals("{\"name\":\"x\",\"value\":1.10}", e.data());
     assertEquals(3, e.userId());
-    NewEvent line = NewEvent.parseLine("{\"user_id\":null, \"data\": {\"v\": 1e400, \"s\": \"a\\\\b\"}, \"event_type\":\"t\"}");
+    NewEvent line =
+        NewEvent.parseLine(
+            "{\"user_id\":null, \"data\": {\"v\": 1e400, \"s\": \"a\\\\b\"},"
+                + " \"event_type\":\"t\"}");
     assertEquals("{\"v\": 1e400, \"s\": \"a\\\\b\"}", line.data());
     assertEquals("t", line.eventType());
     assertEquals(null, line.userId());
@@ -29,17 +32,22 @@ class NewEventTest {
       quoteCharacter = '`',
       value = {
         "[1]|expected a JSON object",
-        "{\"event_type\":\"m\",\"data\":{}} {}|expected one JSON object on the line, found more after it",
-        "{\"event_type\":\"m\",\"data\":{\"a\":}}|not valid JSON: Unexpected character ('}' (code 125)): expected a value",
+        "{\"event_type\":\"m\",\"data\":{}} {}|expected one JSON object on the line, found more"
+            + " after it",
+        "{\"event_type\":\"m\",\"data\":{\"a\":}}|not valid JSON: Unexpected character ('}' (code"
+            + " 125)): expected a value",
         "{\"event_type\":\"m\"}|'data' must be a JSON object",
         "{\"event_type\":\"m\",\"data\":[]}|'data' must be a JSON object",
         "{\"event_type\":\"\",\"data\":{}}|'event_type' must be a non-empty string",
         "{\"event_type\":5,\"data\":{}}|'event_type' must be a non-empty string",
         "{\"event_type\":\"m\",\"user_id\":\"1\",\"data\":{}}|'user_id' must be an integer or null",
         "{\"event_type\":\"m\",\"user_id\":1.5,\"data\":{}}|'user_id' must be an integer or null",
-        "{\"event_type\":\"m\",\"user_id\":99999999999,\"data\":{}}|'user_id' must be an integer or null",
-        "{\"event_type\":\"m\",\"userid\":1,\"data\":{}}|unknown field 'userid' (expected event_type, user_id, data)",
-        "{\"event_type\":\"m\",\"data\":{\"a\":\"x\\u0000y\"}}|'data' contains a \\u0000 escape, which PostgreSQL cannot store",
+        "{\"event_type\":\"m\",\"user_id\":99999999999,\"data\":{}}|'user_id' must be an integer or"
+            + " null",
+        "{\"event_type\":\"m\",\"userid\":1,\"data\":{}}|unknown field 'userid' (expected"
+            + " event_type, user_id, data)",
+        "{\"event_type\":\"m\",\"data\":{\"a\":\"x\\u0000y\"}}|'data' contains a \\u0000 escape,"
+            + " which PostgreSQL cannot store",
       })
   void refusesWhatEventsCannotHold(String line, String message) {
     InvalidInputException e =

@@ -13,7 +13,8 @@ class BackoffTest {
 
   @Test
   void doublesFromTheInitialDelayUpToTheMaximum() {
-    Backoff backoff = new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), Jitter.QUARTER, () -> 0.5);
+    Backoff backoff =
+        new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(1), Jitter.QUARTER, () -> 0.5);
     assertEquals(5_000, backoff.delayMillis(1));
     assertEquals(10_000, backoff.delayMillis(2));
     assertEquals(20_000, backoff.delayMillis(3));
@@ -24,14 +25,24 @@ class BackoffTest {
 
   @Test
   void quarterJitterStaysWithinAQuarterEitherWayAndUnderTheMaximum() {
-    assertEquals(7_500, new Backoff(Duration.ofSeconds(10), Duration.ofHours(1), Jitter.QUARTER, () -> 0.0).delayMillis(1));
-    assertEquals(12_499, new Backoff(Duration.ofSeconds(10), Duration.ofHours(1), Jitter.QUARTER, () -> 0.9999).delayMillis(1));
-    assertEquals(60_000, new Backoff(Duration.ofSeconds(50), Duration.ofMinutes(1), Jitter.QUARTER, () -> 0.9999).delayMillis(1));
+    assertEquals(
+        7_500,
+        new Backoff(Duration.ofSeconds(10), Duration.ofHours(1), Jitter.QUARTER, () -> 0.0)
+            .delayMillis(1));
+    assertEquals(
+        12_499,
+        new Backoff(Duration.ofSeconds(10), Duration.ofHours(1), Jitter.QUARTER, () -> 0.9999)
+            .delayMillis(1));
+    assertEquals(
+        60_000,
+        new Backoff(Duration.ofSeconds(50), Duration.ofMinutes(1), Jitter.QUARTER, () -> 0.9999)
+            .delayMillis(1));
   }
 
   @Test
   void noJitterIsTheDoubledDelayCapped() {
-    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.NONE, () -> 0.7);
+    Backoff backoff =
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.NONE, () -> 0.7);
     assertEquals(100, backoff.delayMillis(1));
     assertEquals(800, backoff.delayMillis(4));
     assertEquals(5_000, backoff.delayMillis(7));
@@ -40,11 +51,23 @@ class BackoffTest {
 
   @Test
   void equalJitterIsARandomHalfOfTheCappedDelay() {
-    assertEquals(50, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.0).delayMillis(1));
-    assertEquals(100, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.9999).delayMillis(1));
+    assertEquals(
+        50,
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.0)
+            .delayMillis(1));
+    assertEquals(
+        100,
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.9999)
+            .delayMillis(1));
     // Saturated, the waits still spread over the upper half of the maximum.
-    assertEquals(2_500, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.0).delayMillis(40));
-    assertEquals(5_000, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.9999).delayMillis(40));
+    assertEquals(
+        2_500,
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.0)
+            .delayMillis(40));
+    assertEquals(
+        5_000,
+        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL, () -> 0.9999)
+            .delayMillis(40));
     Backoff random = Backoff.of(Duration.ofMillis(100), Duration.ofSeconds(5), Jitter.EQUAL);
     Set<Long> saturated = new HashSet<>();
     for (int i = 0; i < 50; i++) {

@@ -38,16 +38,21 @@ class SecretsIT {
 
   @Test
   void theDaemonNeverLogsThePassword() throws Exception {
-    db.execute("INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"n\",\"value\":1}'), ('metric', '{}')");
-    Map<String, String> env = Map.of("DATABASE_URL", server.url(db.name(), role, password), "LOG_LEVEL", "DEBUG");
+    db.execute(
+        "INSERT INTO events (event_type, data) VALUES ('metric', '{\"name\":\"n\",\"value\":1}'),"
+            + " ('metric', '{}')");
+    Map<String, String> env =
+        Map.of("DATABASE_URL", server.url(db.name(), role, password), "LOG_LEVEL", "DEBUG");
     try (WorkerProcess worker = WorkerProcess.run("secrets", env)) {
       worker.awaitReady(Duration.ofSeconds(30));
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0 && System.nanoTime() < deadline) {
+      while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0
+          && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
       // Both events went through the worker, the failing one logged, before the log is read.
-      assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"), worker.output());
+      assertEquals(
+          0, db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'"), worker.output());
       assertTrue(worker.get("/metrics").body().contains("eventworker_events_total"));
       worker.terminate();
       assertEquals(0, worker.awaitExit(Duration.ofSeconds(10)));
@@ -61,13 +66,31 @@ class SecretsIT {
   @Test
   void commandsNeverShowThePasswordInTheirErrors() throws Exception {
     int closed = WorkerProcess.freePort();
-    for (String[] command : new String[][] {{"status"}, {"migrate"}, {"retry", "--all"}, {"enqueue", "--type", "t", "--data", "{}"}}) {
-      for (String url : new String[] {
-          "postgresql://" + role + ":" + password + "@127.0.0.1:" + closed + "/" + db.name(),
-          "jdbc:postgresql://127.0.0.1:" + closed + "/" + db.name() + "?user=" + role + "&password=" + password}) {
-        WorkerProcess p = WorkerProcess.start("secrets-" + command[0], Map.of("DATABASE_URL", url, "LOG_LEVEL", "DEBUG"), command);
+    for (String[] command :
+        new String[][] {
+          {"status"}, {"migrate"}, {"retry", "--all"}, {"enqueue", "--type", "t", "--data", "{}"}
+        }) {
+      for (String url :
+          new String[] {
+            "postgresql://" + role + ":" + password + "@127.0.0.1:" + closed + "/" + db.name(),
+            "jdbc:postgresql://127.0.0.1:"
+                + closed
+                + "/"
+                + db.name()
+                + "?user="
+                + role
+                + "&password="
+                + password
+          }) {
+        WorkerProcess p =
+            WorkerProcess.start(
+                "secrets-" + command[0],
+                Map.of("DATABASE_URL", url, "LOG_LEVEL", "DEBUG"),
+                command);
         assertEquals(1, p.awaitExit(Duration.ofSeconds(30)), p.output());
-        assertFalse(p.output().contains(password), String.join(" ", command) + " shows the password:\n" + p.output());
+        assertFalse(
+            p.output().contains(password),
+            String.join(" ", command) + " shows the password:\n" + p.output());
       }
     }
   }

@@ -17,56 +17,105 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every SQL statement of the worker takes its values as bind parameters. Statements prepared from
- * constants, and literal SQL with no value in it, pass by rule; every other place that hands SQL
- * to the driver is listed below with the reason it is safe, so that a new one fails this test
- * until someone has looked at it.
+ * constants, and literal SQL with no value in it, pass by rule; every other place that hands SQL to
+ * the driver is listed below with the reason it is safe, so that a new one fails this test until
+ * someone has looked at it.
  */
 @Tag("unit")
 class SqlStatementsTest {
 
   // The worker's sources and the benchmark's, which runs against the same servers.
-  private static final List<Path> SOURCES = List.of(Path.of("src/main/java"), Path.of("src/bench/java"));
+  private static final List<Path> SOURCES =
+      List.of(Path.of("src/main/java"), Path.of("src/bench/java"));
   private static final Pattern CALL =
       Pattern.compile("(prepareStatement|copyIn|execute|executeQuery|executeUpdate)\\((?!\\))");
-  private static final Pattern CONSTANT = Pattern.compile(
-      "(prepareStatement|execute|executeQuery)\\(([A-Z][A-Z0-9_]*|\\w+ == null \\? [A-Z][A-Z0-9_]* : [A-Z][A-Z0-9_]*)\\)");
-  private static final Pattern DECLARATION = Pattern.compile("^(public |private |protected |static )*[\\w<>, ]+ \\w+\\(.*\\) (throws .*)?\\{$");
-  private static final Pattern LITERAL = Pattern.compile("(execute|executeQuery|executeUpdate)\\(\"[^\"+]*\"\\)");
+  private static final Pattern CONSTANT =
+      Pattern.compile(
+          "(prepareStatement|execute|executeQuery)\\(([A-Z][A-Z0-9_]*|\\w+ == null \\?"
+              + " [A-Z][A-Z0-9_]* : [A-Z][A-Z0-9_]*)\\)");
+  private static final Pattern DECLARATION =
+      Pattern.compile(
+          "^(public |private |protected |static )*[\\w<>, ]+ \\w+\\(.*\\) (throws .*)?\\{$");
+  private static final Pattern LITERAL =
+      Pattern.compile("(execute|executeQuery|executeUpdate)\\(\"[^\"+]*\"\\)");
   // Comments, then text blocks, strings and char literals (group 1), in the order they appear.
-  private static final Pattern TOKEN = Pattern.compile(
-      "//[^\\n]*|/\\*[\\s\\S]*?\\*/|(\"\"\"[\\s\\S]*?(?<!\\\\)\"\"\"|\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)')");
-  private static final Pattern SQL_WORD = Pattern.compile("\\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|WITH|CREATE|DROP|ALTER|LISTEN|COPY)\\b");
-  private static final Pattern STRING_CONSTANT = Pattern.compile("static final String ([A-Z][A-Z0-9_]*)\\s*=([^;]*);");
+  private static final Pattern TOKEN =
+      Pattern.compile(
+          "//[^\\n"
+              + "]*|/\\*[\\s\\S]*?\\*/|(\"\"\"[\\s\\S]*?(?<!\\\\)\"\"\"|\"(?:[^\"\\\\\\n"
+              + "]|\\\\.)*\"|'(?:[^'\\\\\\n"
+              + "]|\\\\.)')");
+  private static final Pattern SQL_WORD =
+      Pattern.compile(
+          "\\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|WITH|CREATE|DROP|ALTER|LISTEN|COPY)\\b");
+  private static final Pattern STRING_CONSTANT =
+      Pattern.compile("static final String ([A-Z][A-Z0-9_]*)\\s*=([^;]*);");
   // A + with something other than a literal's closing or opening quote on either side.
-  private static final Pattern JOINS_NON_LITERAL = Pattern.compile("[^\"\\s]\\s*\\+|\\+\\s*[^\"\\s]");
+  private static final Pattern JOINS_NON_LITERAL =
+      Pattern.compile("[^\"\\s]\\s*\\+|\\+\\s*[^\"\\s]");
 
   /** File, a fragment of the line, and why it needs no bind parameter. */
-  private static final Map<String, String> REVIEWED = Map.ofEntries(
-      Map.entry("worker/InsertListener.java|\"LISTEN \" + EventRepository.CHANNEL", "a constant channel name; LISTEN takes no parameters"),
-      Map.entry("bench/LatencyProbe.java|\"LISTEN \" + CHANNEL", "a constant channel name; LISTEN takes no parameters"),
-      Map.entry("db/V1__Seed_schema.java|statement.execute(script())", "runs database/init.sql, the original description's schema: no values"),
-      Map.entry("db/ConnectionPool.java|prepareStatement(\"SELECT set_config('TimeZone', ?, false)\")", "the zone is a bind parameter"),
-      Map.entry("queue/RowBatch.java|prepareStatement(target.sql())", "RowInsert builds it from checked identifiers and a fixed list of types; values are bound as arrays"),
-      Map.entry("queue/EventRepository.java|prepareStatement(completion(rows, !failures.isEmpty()))", "RowInsert statements and a constant as WITH clauses of a constant UPDATE; values bound"),
-      Map.entry("queue/EventFileLoader.java|copyIn(COPY)", "a constant COPY; its rows are data, never SQL"),
-      Map.entry("bench/BenchDatabase.java|\"CREATE DATABASE \" + name", "identifiers cannot be bound; the benchmark generates the name (letters, digits, underscores)"),
-      Map.entry("bench/BenchDatabase.java|\"DROP DATABASE IF EXISTS \" + name()", "identifiers cannot be bound; the benchmark generated the name"),
-      Map.entry("bench/BenchDatabase.java|s.execute(sql)", "the benchmark's own constant statements (VACUUM, TRUNCATE)"),
-      Map.entry("bench/BenchDatabase.java|s.executeQuery(sql)", "the benchmark's own constant queries"),
-      Map.entry("bench/Ingest.java|prepareStatement(sql.toString())", "a multi-row INSERT made of placeholders only"),
-      Map.entry("cli/Main.java|execute(", "picocli running the command line, not SQL"),
-      Map.entry("bench/BenchCommand.java|cli.execute(args)", "picocli running the command line, not SQL"));
+  private static final Map<String, String> REVIEWED =
+      Map.ofEntries(
+          Map.entry(
+              "worker/InsertListener.java|\"LISTEN \" + EventRepository.CHANNEL",
+              "a constant channel name; LISTEN takes no parameters"),
+          Map.entry(
+              "bench/LatencyProbe.java|\"LISTEN \" + CHANNEL",
+              "a constant channel name; LISTEN takes no parameters"),
+          Map.entry(
+              "db/V1__Seed_schema.java|statement.execute(script())",
+              "runs database/init.sql, the original description's schema: no values"),
+          Map.entry(
+              "db/ConnectionPool.java|prepareStatement(\"SELECT set_config('TimeZone', ?,"
+                  + " false)\")",
+              "the zone is a bind parameter"),
+          Map.entry(
+              "queue/RowBatch.java|prepareStatement(target.sql())",
+              "RowInsert builds it from checked identifiers and a fixed list of types; values are"
+                  + " bound as arrays"),
+          Map.entry(
+              "queue/EventRepository.java|prepareStatement(completion(rows, !failures.isEmpty()))",
+              "RowInsert statements and a constant as WITH clauses of a constant UPDATE; values"
+                  + " bound"),
+          Map.entry(
+              "queue/EventFileLoader.java|copyIn(COPY)",
+              "a constant COPY; its rows are data, never SQL"),
+          Map.entry(
+              "bench/BenchDatabase.java|\"CREATE DATABASE \" + name",
+              "identifiers cannot be bound; the benchmark generates the name (letters, digits,"
+                  + " underscores)"),
+          Map.entry(
+              "bench/BenchDatabase.java|\"DROP DATABASE IF EXISTS \" + name()",
+              "identifiers cannot be bound; the benchmark generated the name"),
+          Map.entry(
+              "bench/BenchDatabase.java|s.execute(sql)",
+              "the benchmark's own constant statements (VACUUM, TRUNCATE)"),
+          Map.entry(
+              "bench/BenchDatabase.java|s.executeQuery(sql)",
+              "the benchmark's own constant queries"),
+          Map.entry(
+              "bench/Ingest.java|prepareStatement(sql.toString())",
+              "a multi-row INSERT made of placeholders only"),
+          Map.entry("cli/Main.java|execute(", "picocli running the command line, not SQL"),
+          Map.entry(
+              "bench/BenchCommand.java|cli.execute(args)",
+              "picocli running the command line, not SQL"));
 
   @Test
   void everyStatementTakesItsValuesAsBindParameters() throws IOException {
     List<String> unreviewed = new ArrayList<>();
     int sites = 0;
     for (Path file : javaFiles()) {
-      String name = file.subpath(3, file.getNameCount()).toString().substring("io/eventworker/".length());
+      String name =
+          file.subpath(3, file.getNameCount()).toString().substring("io/eventworker/".length());
       List<String> lines = Files.readAllLines(file);
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i).trim();
-        if (!CALL.matcher(line).find() || line.startsWith("*") || line.startsWith("/") || DECLARATION.matcher(line).find()) {
+        if (!CALL.matcher(line).find()
+            || line.startsWith("*")
+            || line.startsWith("/")
+            || DECLARATION.matcher(line).find()) {
           continue;
         }
         sites++;
@@ -77,8 +126,10 @@ class SqlStatementsTest {
       }
     }
     assertTrue(sites > 20, "found the statement call sites (" + sites + ")");
-    assertTrue(unreviewed.isEmpty(),
-        "SQL handed to the driver that is neither a constant nor reviewed: bind the values, or review and list it\n"
+    assertTrue(
+        unreviewed.isEmpty(),
+        "SQL handed to the driver that is neither a constant nor reviewed: bind the values, or"
+            + " review and list it\n"
             + String.join("\n", unreviewed));
   }
 
@@ -86,22 +137,31 @@ class SqlStatementsTest {
   void theSqlConstantsAreWrittenOutNotAssembled() throws IOException {
     // A constant built with + from something other than literals could carry a value. The check
     // first proves it catches the shapes it is for, so that it cannot pass by matching nothing.
-    assertEquals(List.of("CLAIM"), assembledSqlConstants("""
-        private static final String CLAIM = ClaimedRows.around(
-            ClaimedRows.COLUMNS + \"""
-            FROM events WHERE id = ?
-            \""");
-        """));
-    assertEquals(List.of("BY_NAME"), assembledSqlConstants(
-        "static final String BY_NAME = \"SELECT * FROM users WHERE name = '\" + name + \"'\";"));
-    assertEquals(List.of(), assembledSqlConstants("""
-        // a comment with a quote " and SELECT + x in it
-        private static final String JOINED = "SELECT a + b " + "FROM t WHERE c = ?";
-        private static final String LABEL = "sql-floor:" + DataEntryHandler.TYPE;
-        private static final String BLOCK = \"""
-            SELECT total + 1 FROM t; -- "quoted" + text
-            \""";
-        """));
+    assertEquals(
+        List.of("CLAIM"),
+        assembledSqlConstants(
+            """
+            private static final String CLAIM = ClaimedRows.around(
+                ClaimedRows.COLUMNS + \"""
+                FROM events WHERE id = ?
+                \""");
+            """));
+    assertEquals(
+        List.of("BY_NAME"),
+        assembledSqlConstants(
+            "static final String BY_NAME = \"SELECT * FROM users WHERE name = '\" + name +"
+                + " \"'\";"));
+    assertEquals(
+        List.of(),
+        assembledSqlConstants(
+            """
+            // a comment with a quote " and SELECT + x in it
+            private static final String JOINED = "SELECT a + b " + "FROM t WHERE c = ?";
+            private static final String LABEL = "sql-floor:" + DataEntryHandler.TYPE;
+            private static final String BLOCK = \"""
+                SELECT total + 1 FROM t; -- "quoted" + text
+                \""";
+            """));
 
     List<String> found = new ArrayList<>();
     for (Path file : javaFiles()) {
@@ -109,8 +169,10 @@ class SqlStatementsTest {
         found.add(file + ": " + constant);
       }
     }
-    assertTrue(found.isEmpty(), "SQL constants assembled with + from something other than literals:\n"
-        + String.join("\n", found));
+    assertTrue(
+        found.isEmpty(),
+        "SQL constants assembled with + from something other than literals:\n"
+            + String.join("\n", found));
   }
 
   /**
@@ -150,9 +212,11 @@ class SqlStatementsTest {
   }
 
   private static boolean reviewed(String file, String line) {
-    return REVIEWED.keySet().stream().anyMatch(key -> {
-      String[] parts = key.split("\\|", 2);
-      return parts[0].equals(file) && line.contains(parts[1]);
-    });
+    return REVIEWED.keySet().stream()
+        .anyMatch(
+            key -> {
+              String[] parts = key.split("\\|", 2);
+              return parts[0].equals(file) && line.contains(parts[1]);
+            });
   }
 }

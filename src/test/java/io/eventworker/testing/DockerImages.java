@@ -27,7 +27,8 @@ final class DockerImages {
     // starts Ryuk first and retries its pull for minutes where the image cannot be had.
     try {
       DockerClient client =
-          DockerClientProviderStrategy.getClientForConfig(DockerClientFactory.instance().getTransportConfig());
+          DockerClientProviderStrategy.getClientForConfig(
+              DockerClientFactory.instance().getTransportConfig());
       client.pingCmd().exec();
       return new DockerImages(client);
     } catch (RuntimeException | LinkageError e) {
@@ -35,7 +36,10 @@ final class DockerImages {
     }
   }
 
-  /** True if {@code image} is present, or was pulled now; a registry that cannot be reached answers at once. */
+  /**
+   * True if {@code image} is present, or was pulled now; a registry that cannot be reached answers
+   * at once.
+   */
   boolean presentOrPulled(String image) {
     try {
       client.inspectImageCmd(image).exec();
@@ -48,8 +52,11 @@ final class DockerImages {
   private boolean pull(String image) {
     int colon = image.lastIndexOf(':');
     try {
-      return client.pullImageCmd(image.substring(0, colon)).withTag(image.substring(colon + 1))
-          .start().awaitCompletion(PULL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return client
+          .pullImageCmd(image.substring(0, colon))
+          .withTag(image.substring(colon + 1))
+          .start()
+          .awaitCompletion(PULL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (DockerException e) {
       return false;
     } catch (InterruptedException e) {

@@ -11,9 +11,9 @@ import java.sql.SQLException;
 
 /**
  * Generated traffic whose effects can be checked row by row: event i is a {@code data_entry} with
- * key {@code k-i} when i is odd, a {@code metric} named {@code m-i} when even; every
- * {@code invalidEvery}-th is invalid (no key, or a value that is not a number). Unique keys and
- * names make a duplicate visible as a repeated key.
+ * key {@code k-i} when i is odd, a {@code metric} named {@code m-i} when even; every {@code
+ * invalidEvery}-th is invalid (no key, or a value that is not a number). Unique keys and names make
+ * a duplicate visible as a repeated key.
  */
 public final class Fixtures {
 
@@ -25,7 +25,8 @@ public final class Fixtures {
   }
 
   /** Inserts events from..to (inclusive) in one statement. */
-  public static void insertMixed(TestDatabase db, int from, int to, int invalidEvery) throws SQLException {
+  public static void insertMixed(TestDatabase db, int from, int to, int invalidEvery)
+      throws SQLException {
     String every = Integer.toString(invalidEvery <= 0 ? Integer.MAX_VALUE : invalidEvery);
     db.execute(
         """
@@ -54,13 +55,28 @@ public final class Fixtures {
         boolean entry = i % 2 == 1;
         String data;
         if (entry) {
-          data = invalid ? "{\"value\":" + i + "}" : "{\"key\":\"k-" + i + "\",\"value\":" + i + ",\"type\":\"t\"}";
+          data =
+              invalid
+                  ? "{\"value\":" + i + "}"
+                  : "{\"key\":\"k-" + i + "\",\"value\":" + i + ",\"type\":\"t\"}";
         } else {
-          data = invalid
-              ? "{\"name\":\"m-" + i + "\",\"value\":\"not a number\"}"
-              : "{\"name\":\"m-" + i + "\",\"value\":" + (i * 0.5) + ",\"tags\":{\"i\":" + i + "}}";
+          data =
+              invalid
+                  ? "{\"name\":\"m-" + i + "\",\"value\":\"not a number\"}"
+                  : "{\"name\":\"m-"
+                      + i
+                      + "\",\"value\":"
+                      + (i * 0.5)
+                      + ",\"tags\":{\"i\":"
+                      + i
+                      + "}}";
         }
-        out.write("{\"event_type\":\"" + (entry ? "data_entry" : "metric") + "\",\"user_id\":null,\"data\":" + data + "}\n");
+        out.write(
+            "{\"event_type\":\""
+                + (entry ? "data_entry" : "metric")
+                + "\",\"user_id\":null,\"data\":"
+                + data
+                + "}\n");
       }
     }
   }
@@ -88,37 +104,76 @@ public final class Fixtures {
    * Checks the invariant row by row: every valid event processed once with exactly one row, every
    * invalid one failed with its error, none pending, nothing else written.
    */
-  public static void assertExactlyOnce(TestDatabase db, int n, int invalidEvery) throws SQLException {
+  public static void assertExactlyOnce(TestDatabase db, int n, int invalidEvery)
+      throws SQLException {
     Expected e = expected(n, invalidEvery);
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status IS DISTINCT FROM 'processed' AND status IS DISTINCT FROM 'failed'"), "events neither processed nor failed");
-    assertEquals(e.entries() + e.metrics(), db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"), "processed events");
-    assertEquals(e.invalid(), db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"), "failed events");
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status = 'failed' AND coalesce(last_error, '') = ''"), "failed events without last_error");
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE status IN ('processed', 'failed') AND processed_at IS NULL"), "finished events without processed_at");
-    assertEquals(e.entries(), db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
-    assertEquals(e.entries(), db.queryLong("SELECT count(DISTINCT key) FROM data_entries"), "distinct data_entries keys");
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE status IS DISTINCT FROM 'processed' AND status IS"
+                + " DISTINCT FROM 'failed'"),
+        "events neither processed nor failed");
+    assertEquals(
+        e.entries() + e.metrics(),
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed'"),
+        "processed events");
+    assertEquals(
+        e.invalid(),
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'failed'"),
+        "failed events");
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE status = 'failed' AND coalesce(last_error, '') ="
+                + " ''"),
+        "failed events without last_error");
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE status IN ('processed', 'failed') AND processed_at"
+                + " IS NULL"),
+        "finished events without processed_at");
+    assertEquals(
+        e.entries(), db.queryLong("SELECT count(*) FROM data_entries"), "data_entries rows");
+    assertEquals(
+        e.entries(),
+        db.queryLong("SELECT count(DISTINCT key) FROM data_entries"),
+        "distinct data_entries keys");
     assertEquals(e.metrics(), db.queryLong("SELECT count(*) FROM metrics"), "metrics rows");
-    assertEquals(e.metrics(), db.queryLong("SELECT count(DISTINCT metric_name) FROM metrics"), "distinct metric names");
+    assertEquals(
+        e.metrics(),
+        db.queryLong("SELECT count(DISTINCT metric_name) FROM metrics"),
+        "distinct metric names");
     // Each row belongs to a processed event, and every processed event has its row.
-    assertEquals(0, db.queryLong(
-        "SELECT count(*) FROM events e WHERE e.status = 'processed' AND e.event_type = 'data_entry'"
-            + " AND NOT EXISTS (SELECT 1 FROM data_entries d WHERE d.key = e.data->>'key')"), "processed entries without a row");
-    assertEquals(0, db.queryLong(
-        "SELECT count(*) FROM events e WHERE e.status = 'processed' AND e.event_type = 'metric'"
-            + " AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.metric_name = e.data->>'name')"), "processed metrics without a row");
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM events e WHERE e.status = 'processed' AND e.event_type ="
+                + " 'data_entry' AND NOT EXISTS (SELECT 1 FROM data_entries d WHERE d.key ="
+                + " e.data->>'key')"),
+        "processed entries without a row");
+    assertEquals(
+        0,
+        db.queryLong(
+            "SELECT count(*) FROM events e WHERE e.status = 'processed' AND e.event_type = 'metric'"
+                + " AND NOT EXISTS (SELECT 1 FROM metrics m WHERE m.metric_name ="
+                + " e.data->>'name')"),
+        "processed metrics without a row");
   }
 
   /**
-   * Mid-run (after a kill or a SIGTERM): every processed event has its row and no other event
-   * has one, whatever state the rest of the queue is in.
+   * Mid-run (after a kill or a SIGTERM): every processed event has its row and no other event has
+   * one, whatever state the rest of the queue is in.
    */
   public static void assertNothingHalfDone(TestDatabase db) throws SQLException {
     assertEquals(
-        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND event_type = 'data_entry'"),
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE status = 'processed' AND event_type = 'data_entry'"),
         db.queryLong("SELECT count(*) FROM data_entries"),
         "data_entries rows against processed data_entry events");
     assertEquals(
-        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND event_type = 'metric'"),
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE status = 'processed' AND event_type = 'metric'"),
         db.queryLong("SELECT count(*) FROM metrics"),
         "metrics rows against processed metric events");
   }

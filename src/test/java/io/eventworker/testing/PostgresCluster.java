@@ -20,9 +20,9 @@ import java.util.stream.Stream;
 
 /**
  * A PostgreSQL 15 cluster of the test's own: {@code initdb} into a temporary folder, started on a
- * free port of 127.0.0.1, deleted on close. Unlike the shared test server it may be configured
- * with a given postgresql.conf, stopped and restarted. As root, the server programs run as the
- * {@code postgres} user (initdb refuses root).
+ * free port of 127.0.0.1, deleted on close. Unlike the shared test server it may be configured with
+ * a given postgresql.conf, stopped and restarted. As root, the server programs run as the {@code
+ * postgres} user (initdb refuses root).
  */
 public final class PostgresCluster implements AutoCloseable {
 
@@ -57,15 +57,39 @@ public final class PostgresCluster implements AutoCloseable {
     PostgresCluster cluster = new PostgresCluster(bin, dir, WorkerProcess.freePort(), root);
     Files.createDirectories(cluster.archive);
     if (root) {
-      cluster.check(Programs.run(Map.of(), Duration.ofSeconds(30), "chown", "-R", "postgres:postgres", dir.toString()));
+      cluster.check(
+          Programs.run(
+              Map.of(),
+              Duration.ofSeconds(30),
+              "chown",
+              "-R",
+              "postgres:postgres",
+              dir.toString()));
     }
-    cluster.check(cluster.server(Duration.ofMinutes(2), "initdb", "-D", cluster.data.toString(), "-U", "postgres",
-        "--auth=trust", "--encoding=UTF8", "--no-sync"));
+    cluster.check(
+        cluster.server(
+            Duration.ofMinutes(2),
+            "initdb",
+            "-D",
+            cluster.data.toString(),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync"));
     String autoConf =
-        "port = " + cluster.port + "\n"
+        "port = "
+            + cluster.port
+            + "\n"
             + "listen_addresses = '127.0.0.1'\n"
-            + "unix_socket_directories = '" + dir + "'\n"
-            + "archive_command = 'test ! -f " + cluster.archive + "/%f && cp %p " + cluster.archive + "/%f'\n"
+            + "unix_socket_directories = '"
+            + dir
+            + "'\n"
+            + "archive_command = 'test ! -f "
+            + cluster.archive
+            + "/%f && cp %p "
+            + cluster.archive
+            + "/%f'\n"
             + "fsync = off\n";
     Path auto = cluster.data.resolve("postgresql.auto.conf");
     Files.writeString(auto, autoConf, StandardCharsets.UTF_8);
@@ -76,7 +100,14 @@ public final class PostgresCluster implements AutoCloseable {
       cluster.extraOptions.add("-c config_file=" + copy);
     }
     if (root) {
-      cluster.check(Programs.run(Map.of(), Duration.ofSeconds(30), "chown", "-R", "postgres:postgres", dir.toString()));
+      cluster.check(
+          Programs.run(
+              Map.of(),
+              Duration.ofSeconds(30),
+              "chown",
+              "-R",
+              "postgres:postgres",
+              dir.toString()));
     }
     cluster.startServer();
     return cluster;
@@ -89,11 +120,19 @@ public final class PostgresCluster implements AutoCloseable {
   public static PostgresCluster forRestore() throws IOException {
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir = Files.createTempDirectory("ew-pg-restore-");
-    PostgresCluster cluster = new PostgresCluster(serverPrograms(), dir, WorkerProcess.freePort(), root);
-    cluster.extraOptions.add("-c port=" + cluster.port + " -c listen_addresses=127.0.0.1"
-        + " -c unix_socket_directories=" + dir + " -c archive_mode=off");
+    PostgresCluster cluster =
+        new PostgresCluster(serverPrograms(), dir, WorkerProcess.freePort(), root);
+    cluster.extraOptions.add(
+        "-c port="
+            + cluster.port
+            + " -c listen_addresses=127.0.0.1"
+            + " -c unix_socket_directories="
+            + dir
+            + " -c archive_mode=off");
     if (root) {
-      cluster.check(Programs.run(Map.of(), Duration.ofSeconds(30), "chown", "postgres:postgres", dir.toString()));
+      cluster.check(
+          Programs.run(
+              Map.of(), Duration.ofSeconds(30), "chown", "postgres:postgres", dir.toString()));
     }
     return cluster;
   }
@@ -110,7 +149,9 @@ public final class PostgresCluster implements AutoCloseable {
 
   /** Starts the (stopped) server and waits until it accepts connections. */
   public void startServer() {
-    List<String> args = new ArrayList<>(List.of("pg_ctl", "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60"));
+    List<String> args =
+        new ArrayList<>(
+            List.of("pg_ctl", "-D", data.toString(), "-l", log.toString(), "-w", "-t", "60"));
     if (!extraOptions.isEmpty()) {
       args.add("-o");
       args.add(String.join(" ", extraOptions));
@@ -119,9 +160,12 @@ public final class PostgresCluster implements AutoCloseable {
     check(server(Duration.ofSeconds(90), args.toArray(String[]::new)));
   }
 
-  /** Stops the server: {@code fast} (roll back sessions, clean) or {@code immediate} (crash-like). */
+  /**
+   * Stops the server: {@code fast} (roll back sessions, clean) or {@code immediate} (crash-like).
+   */
   public void stopServer(String mode) {
-    check(server(Duration.ofSeconds(60), "pg_ctl", "-D", data.toString(), "-m", mode, "-w", "stop"));
+    check(
+        server(Duration.ofSeconds(60), "pg_ctl", "-D", data.toString(), "-m", mode, "-w", "stop"));
   }
 
   public int port() {
@@ -139,7 +183,8 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   public Connection connect(String database) throws SQLException {
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database + "?user=postgres");
+    return DriverManager.getConnection(
+        "jdbc:postgresql://127.0.0.1:" + port + "/" + database + "?user=postgres");
   }
 
   /** Stops the server with {@code mode}, then starts it again at once. */
@@ -217,7 +262,8 @@ public final class PostgresCluster implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    server(Duration.ofSeconds(60), "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
+    server(
+        Duration.ofSeconds(60), "pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -242,7 +288,10 @@ public final class PostgresCluster implements AutoCloseable {
 
   /** The folder of initdb, pg_ctl and postgres 15. */
   private static Path serverPrograms() {
-    for (String candidate : new String[] {System.getenv("PG_BIN"), "/usr/lib/postgresql/15/bin", "/usr/local/pgsql/bin"}) {
+    for (String candidate :
+        new String[] {
+          System.getenv("PG_BIN"), "/usr/lib/postgresql/15/bin", "/usr/local/pgsql/bin"
+        }) {
       if (candidate != null && Files.isExecutable(Path.of(candidate, "pg_ctl"))) {
         return Path.of(candidate);
       }

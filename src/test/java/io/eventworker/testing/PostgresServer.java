@@ -18,17 +18,17 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * The one PostgreSQL 15 server of a test run, chosen once and announced on standard output:
  *
  * <ol>
- *   <li>the server in {@value #ENV} ({@code postgresql://user:pass@host:port/db}, a user allowed
- *       to create databases), whenever it is set;
+ *   <li>the server in {@value #ENV} ({@code postgresql://user:pass@host:port/db}, a user allowed to
+ *       create databases), whenever it is set;
  *   <li>a Testcontainers {@value #IMAGE} container, where a Docker engine answers and has the image
- *       (or can pull it), and has Testcontainers' Ryuk image or {@code TESTCONTAINERS_RYUK_DISABLED=true}
- *       is set;
+ *       (or can pull it), and has Testcontainers' Ryuk image or {@code
+ *       TESTCONTAINERS_RYUK_DISABLED=true} is set;
  *   <li>otherwise the local server at 127.0.0.1:5432 as {@code postgres}.
  * </ol>
  *
  * {@value #MODE}{@code =testcontainers} insists on the second (and fails at once, saying why, where
- * it cannot be had); {@code =local} skips it. Tests never use its databases directly: each gets
- * its own (see {@link TestDatabase}).
+ * it cannot be had); {@code =local} skips it. Tests never use its databases directly: each gets its
+ * own (see {@link TestDatabase}).
  */
 public final class PostgresServer {
 
@@ -56,8 +56,10 @@ public final class PostgresServer {
     this.port = uri.getPort() == -1 ? 5432 : uri.getPort();
     String info = uri.getRawUserInfo() == null ? "postgres" : uri.getRawUserInfo();
     int colon = info.indexOf(':');
-    this.user = URLDecoder.decode(colon < 0 ? info : info.substring(0, colon), StandardCharsets.UTF_8);
-    this.password = colon < 0 ? null : URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8);
+    this.user =
+        URLDecoder.decode(colon < 0 ? info : info.substring(0, colon), StandardCharsets.UTF_8);
+    this.password =
+        colon < 0 ? null : URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8);
     String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
     this.adminDatabase = path.isEmpty() ? "postgres" : path;
     this.description = source + " at " + host + ":" + port + " as " + user;
@@ -68,9 +70,12 @@ public final class PostgresServer {
     if (instance == null) {
       instance = choose();
       String version = instance.serverVersion();
-      System.out.println("[event-worker tests] PostgreSQL: " + instance.description + ", " + version);
+      System.out.println(
+          "[event-worker tests] PostgreSQL: " + instance.description + ", " + version);
       if (!version.startsWith("PostgreSQL 15")) {
-        System.out.println("[event-worker tests] WARNING: the worker targets PostgreSQL 15; this server is " + version);
+        System.out.println(
+            "[event-worker tests] WARNING: the worker targets PostgreSQL 15; this server is "
+                + version);
       }
     }
     return instance;
@@ -83,7 +88,8 @@ public final class PostgresServer {
     }
     String mode = System.getenv().getOrDefault(MODE, "auto").trim();
     if (!List.of("auto", "testcontainers", "local").contains(mode)) {
-      throw new IllegalStateException(MODE + "=" + mode + ": expected auto, testcontainers or local");
+      throw new IllegalStateException(
+          MODE + "=" + mode + ": expected auto, testcontainers or local");
     }
     String unavailable = mode.equals("local") ? MODE + "=local" : whyNoContainer();
     if (unavailable == null) {
@@ -102,16 +108,22 @@ public final class PostgresServer {
       return "no Docker engine answers";
     }
     if (!engine.presentOrPulled(IMAGE)) {
-      return "the Docker engine has no " + IMAGE + " and cannot pull it (deploy/local/images.sh builds one)";
+      return "the Docker engine has no "
+          + IMAGE
+          + " and cannot pull it (deploy/local/images.sh builds one)";
     }
     boolean ryukDisabled = Boolean.parseBoolean(System.getenv("TESTCONTAINERS_RYUK_DISABLED"));
     if (!ryukDisabled && !engine.presentOrPulled(RYUK_IMAGE)) {
-      return "the Docker engine has no " + RYUK_IMAGE + " and cannot pull it (set TESTCONTAINERS_RYUK_DISABLED=true)";
+      return "the Docker engine has no "
+          + RYUK_IMAGE
+          + " and cannot pull it (set TESTCONTAINERS_RYUK_DISABLED=true)";
     }
-    // Inside a container Testcontainers finds the engine's host by running its tiny image, unless told.
+    // Inside a container Testcontainers finds the engine's host by running its tiny image, unless
+    // told.
     boolean hostGiven = System.getenv("TESTCONTAINERS_HOST_OVERRIDE") != null;
     if (Files.exists(Path.of("/.dockerenv")) && !hostGiven && !engine.presentOrPulled(TINY_IMAGE)) {
-      return "these tests run inside a container and the Docker engine has no " + TINY_IMAGE
+      return "these tests run inside a container and the Docker engine has no "
+          + TINY_IMAGE
           + " to find its host with (set TESTCONTAINERS_HOST_OVERRIDE, for example to localhost)";
     }
     return null;
@@ -122,12 +134,26 @@ public final class PostgresServer {
     container.start();
     Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
     return new PostgresServer(
-        "postgresql://" + container.getUsername() + ":" + container.getPassword() + "@"
-            + container.getHost() + ":" + container.getMappedPort(5432) + "/" + container.getDatabaseName(),
-        "Testcontainers " + IMAGE + " (" + container.getContainerName().replaceFirst("^/", "") + ")");
+        "postgresql://"
+            + container.getUsername()
+            + ":"
+            + container.getPassword()
+            + "@"
+            + container.getHost()
+            + ":"
+            + container.getMappedPort(5432)
+            + "/"
+            + container.getDatabaseName(),
+        "Testcontainers "
+            + IMAGE
+            + " ("
+            + container.getContainerName().replaceFirst("^/", "")
+            + ")");
   }
 
-  /** A {@code postgresql://} URL of database {@code name} on this server, as DATABASE_URL takes it. */
+  /**
+   * A {@code postgresql://} URL of database {@code name} on this server, as DATABASE_URL takes it.
+   */
   public String url(String name) {
     String credentials = password == null ? user : user + ":" + password;
     return "postgresql://" + credentials + "@" + host + ":" + port + "/" + name;
@@ -162,7 +188,8 @@ public final class PostgresServer {
     if (password != null) {
       props.setProperty("password", password);
     }
-    return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + name, props);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + host + ":" + port + "/" + name, props);
   }
 
   /** A new connection to database {@code name} as another role. */
@@ -172,7 +199,8 @@ public final class PostgresServer {
     if (rolePassword != null) {
       props.setProperty("password", rolePassword);
     }
-    return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + name, props);
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + host + ":" + port + "/" + name, props);
   }
 
   /** A DATABASE_URL for database {@code name} as another role. */

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The outside programs the deployment tests run (promtool, prometheus, postgres_exporter,
- * docker-compose, psql, the backup scripts). The tests install nothing: a missing program fails
- * the test at once, naming the setup step that installs it. It is never skipped.
+ * docker-compose, psql, the backup scripts). The tests install nothing: a missing program fails the
+ * test at once, naming the setup step that installs it. It is never skipped.
  */
 public final class Programs {
 
@@ -24,15 +24,17 @@ public final class Programs {
   private Programs() {}
 
   // PostgreSQL's own programs come with PostgreSQL 15, a prerequisite the setup step leaves alone.
-  private static final Set<String> POSTGRES = Set.of("psql", "pg_dump", "pg_restore", "pg_ctl", "initdb", "pg_basebackup");
+  private static final Set<String> POSTGRES =
+      Set.of("psql", "pg_dump", "pg_restore", "pg_ctl", "initdb", "pg_basebackup");
 
   /** The path of the first of {@code names} found on PATH; fails the test if there is none. */
   public static String require(String... names) {
     String found = find(names);
     if (found == null) {
-      String remedy = POSTGRES.containsAll(List.of(names))
-          ? "install PostgreSQL 15's programs (see docs/TESTING.md)"
-          : "run `" + SETUP_STEP + "` once before the tests (see docs/TESTING.md)";
+      String remedy =
+          POSTGRES.containsAll(List.of(names))
+              ? "install PostgreSQL 15's programs (see docs/TESTING.md)"
+              : "run `" + SETUP_STEP + "` once before the tests (see docs/TESTING.md)";
       throw new AssertionError("none of " + List.of(names) + " is on PATH: " + remedy);
     }
     return found;
@@ -77,9 +79,12 @@ public final class Programs {
   }
 
   /** Starts a long-running program with its output in {@code log}; the caller stops it. */
-  public static Process start(Map<String, String> env, Path log, String... command) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(List.of(command)))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+  public static Process start(Map<String, String> env, Path log, String... command)
+      throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(new ArrayList<>(List.of(command)))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     builder.environment().putAll(env);
     return builder.start();
   }

@@ -3,8 +3,8 @@ package io.eventworker.testing;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
-import io.eventworker.worker.Handlers;
 import io.eventworker.metrics.WorkerMetrics;
+import io.eventworker.worker.Handlers;
 import io.eventworker.worker.Worker;
 import io.eventworker.worker.WorkerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,9 +16,16 @@ public final class RunningWorker implements AutoCloseable {
   private final HikariDataSource pool;
   private final Worker worker;
 
-  private RunningWorker(WorkerConfig config, Handlers handlers, WorkerMetrics metrics, MeterRegistry registry) {
+  private RunningWorker(
+      WorkerConfig config, Handlers handlers, WorkerMetrics metrics, MeterRegistry registry) {
     this.pool = ConnectionPool.create(config, registry, ConnectionPool.Use.DAEMON);
-    this.worker = WorkerFactory.create(config, pool, handlers, metrics, () -> ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON));
+    this.worker =
+        WorkerFactory.create(
+            config,
+            pool,
+            handlers,
+            metrics,
+            () -> ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON));
     worker.start();
   }
 
@@ -31,7 +38,8 @@ public final class RunningWorker implements AutoCloseable {
   }
 
   /** A worker whose pool reports to {@code registry}. */
-  public static RunningWorker start(WorkerConfig config, WorkerMetrics metrics, MeterRegistry registry) {
+  public static RunningWorker start(
+      WorkerConfig config, WorkerMetrics metrics, MeterRegistry registry) {
     return new RunningWorker(config, Handlers.discover(), metrics, registry);
   }
 

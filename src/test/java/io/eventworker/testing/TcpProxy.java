@@ -22,17 +22,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link #forward()}: bytes flow. Bytes held during a blackhole are delivered now, late, as
  *       after a transient stall of the path.
  *   <li>{@link #blackhole()}: every connection, open or new, stays open but no byte passes either
- *       way; the peers see silence, not an error (a pulled cable, a dead router, a full link).
- *       New connections are accepted (the kernel would complete the handshake anyway) and held.
+ *       way; the peers see silence, not an error (a pulled cable, a dead router, a full link). New
+ *       connections are accepted (the kernel would complete the handshake anyway) and held.
  *   <li>{@link #forwardNewOnly()}: the path works again for new connections, but those opened
  *       before stay silent for good, as when a firewall or NAT box has lost their state. A client
  *       that waits on one of them without a timeout waits forever.
  *   <li>{@link #resetAll()}: every open connection is cut with a TCP reset, both ends.
  * </ul>
  *
- * <p>Connections made silent for good keep their server side open (the server's session ends
- * when the server decides, as it would over a real dead path), and what either side sends on them
- * is read and dropped, so that no sender blocks on a full buffer.
+ * <p>Connections made silent for good keep their server side open (the server's session ends when
+ * the server decides, as it would over a real dead path), and what either side sends on them is
+ * read and dropped, so that no sender blocks on a full buffer.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -84,8 +84,8 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   /**
-   * New connections work again; the ones open now stay silent for good. Returns how many were
-   * made dead.
+   * New connections work again; the ones open now stay silent for good. Returns how many were made
+   * dead.
    */
   public int forwardNewOnly() {
     synchronized (gate) {

@@ -22,8 +22,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * A fresh database for each test, dropped after it, so that no test sees another's rows and the
- * server stays clean. Databases are cloned from a template built once per run (CREATE DATABASE
- * ... TEMPLATE), which is much faster than migrating each one.
+ * server stays clean. Databases are cloned from a template built once per run (CREATE DATABASE ...
+ * TEMPLATE), which is much faster than migrating each one.
  *
  * <pre>{@code @RegisterExtension final TestDatabase db = TestDatabase.migrated();}</pre>
  */
@@ -151,8 +151,11 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
   }
 
   private static String buildTemplate(Schema schema) {
-    String name = "ew_tpl_" + schema.name().toLowerCase() + "_"
-        + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    String name =
+        "ew_tpl_"
+            + schema.name().toLowerCase()
+            + "_"
+            + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     try {
       PostgresServer server = PostgresServer.get();
       server.admin("CREATE DATABASE " + name + " TEMPLATE template0 ENCODING 'UTF8'");

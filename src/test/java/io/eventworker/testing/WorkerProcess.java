@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real jar ({@code target/event-worker.jar}) run as a separate process, as an operator runs
- * it: for the tests that kill it, signal it or read its exit status. Output goes to a log file
- * under {@code target/it-logs/}.
+ * The real jar ({@code target/event-worker.jar}) run as a separate process, as an operator runs it:
+ * for the tests that kill it, signal it or read its exit status. Output goes to a log file under
+ * {@code target/it-logs/}.
  */
 public final class WorkerProcess implements AutoCloseable {
 
@@ -37,23 +37,29 @@ public final class WorkerProcess implements AutoCloseable {
     this.httpPort = httpPort;
   }
 
-  /** Starts {@code java -jar event-worker.jar args...} with {@code env} added to this environment. */
+  /**
+   * Starts {@code java -jar event-worker.jar args...} with {@code env} added to this environment.
+   */
   public static WorkerProcess start(String name, Map<String, String> env, String... args) {
     if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: integration tests run after `mvn package`");
+      throw new IllegalStateException(
+          JAR + " is missing: integration tests run after `mvn package`");
     }
     return launch(name, env, List.of("-jar", JAR.toString()), args);
   }
 
   /**
-   * Starts {@code mainClass} on the tests' own class path: for programs kept out of the jar, such as
-   * the benchmark.
+   * Starts {@code mainClass} on the tests' own class path: for programs kept out of the jar, such
+   * as the benchmark.
    */
-  public static WorkerProcess startClass(String name, Map<String, String> env, String mainClass, String... args) {
-    return launch(name, env, List.of("-cp", System.getProperty("java.class.path"), mainClass), args);
+  public static WorkerProcess startClass(
+      String name, Map<String, String> env, String mainClass, String... args) {
+    return launch(
+        name, env, List.of("-cp", System.getProperty("java.class.path"), mainClass), args);
   }
 
-  private static WorkerProcess launch(String name, Map<String, String> env, List<String> program, String... args) {
+  private static WorkerProcess launch(
+      String name, Map<String, String> env, List<String> program, String... args) {
     try {
       Path dir = Files.createDirectories(Path.of("target", "it-logs"));
       Path log = dir.resolve(name + "-" + System.nanoTime() + ".log");
@@ -63,7 +69,8 @@ public final class WorkerProcess implements AutoCloseable {
       command.add("-Xmx256m");
       command.addAll(program);
       command.addAll(List.of(args));
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(env);
       builder.environment().put("HTTP_PORT", Integer.toString(port));
       return new WorkerProcess(builder.start(), log, port);
@@ -89,7 +96,10 @@ public final class WorkerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** GETs a path of the worker's HTTP endpoint; returns status and body, or status -1 if unreachable. */
+  /**
+   * GETs a path of the worker's HTTP endpoint; returns status and body, or status -1 if
+   * unreachable.
+   */
   public HttpResult get(String path) {
     try {
       HttpResponse<String> response =
@@ -115,7 +125,8 @@ public final class WorkerProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new AssertionError("worker exited with " + process.exitValue() + " before ready:\n" + output());
+        throw new AssertionError(
+            "worker exited with " + process.exitValue() + " before ready:\n" + output());
       }
       if (get("/health/ready").status() == 200) {
         return;

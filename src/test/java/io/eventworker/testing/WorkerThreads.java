@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The threads of a {@link RunningWorker}, seen from outside, for tests that must know the worker
- * is idle before they act: a claim still under way would find the test's event without the
+ * The threads of a {@link RunningWorker}, seen from outside, for tests that must know the worker is
+ * idle before they act: a claim still under way would find the test's event without the
  * notification the test is about.
  */
 public final class WorkerThreads {
@@ -29,18 +29,27 @@ public final class WorkerThreads {
    */
   public static void awaitIdle(int loops) {
     await("the worker's " + loops + " claim loops waiting and its listener listening")
-        .atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).during(STEADY)
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(20))
+        .during(STEADY)
         .until(() -> idle(loops));
   }
 
   private static boolean idle(int loops) {
     Map<Thread, StackTraceElement[]> all = Thread.getAllStackTraces();
-    List<Thread> claimLoops = all.keySet().stream().filter(t -> CLAIM_LOOP.matcher(t.getName()).matches()).toList();
+    List<Thread> claimLoops =
+        all.keySet().stream().filter(t -> CLAIM_LOOP.matcher(t.getName()).matches()).toList();
     // An idle claim loop's only timed wait is Wakeup's; a claim in progress reads a socket.
-    boolean loopsWaiting = claimLoops.size() == loops
-        && claimLoops.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING);
-    boolean listening = all.entrySet().stream().anyMatch(e -> e.getKey().getName().equals(LISTENER)
-        && Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().equals("getNotifications")));
+    boolean loopsWaiting =
+        claimLoops.size() == loops
+            && claimLoops.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING);
+    boolean listening =
+        all.entrySet().stream()
+            .anyMatch(
+                e ->
+                    e.getKey().getName().equals(LISTENER)
+                        && Arrays.stream(e.getValue())
+                            .anyMatch(f -> f.getMethodName().equals("getNotifications")));
     return loopsWaiting && listening;
   }
 }

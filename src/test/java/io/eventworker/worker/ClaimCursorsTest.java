@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 class ClaimCursorsTest {
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final OffsetDateTime T = OffsetDateTime.of(2026, 11, 24, 12, 0, 0, 0, ZoneOffset.UTC);
+  private static final OffsetDateTime T =
+      OffsetDateTime.of(2026, 11, 24, 12, 0, 0, 0, ZoneOffset.UTC);
 
   private final AtomicLong now = new AtomicLong(1_000 * MS);
   private final ClaimCursors cursors = new ClaimCursors(5_000 * MS, now::get);

@@ -31,29 +31,42 @@ class ConcurrentWorkersTest {
 
     AtomicLong processed = new AtomicLong();
     AtomicLong failed = new AtomicLong();
-    WorkerMetrics counting = new WorkerMetrics() {
-      @Override
-      public void processed(String type, Duration latency) {
-        processed.incrementAndGet();
-      }
+    WorkerMetrics counting =
+        new WorkerMetrics() {
+          @Override
+          public void processed(String type, Duration latency) {
+            processed.incrementAndGet();
+          }
 
-      @Override
-      public void failed(String type, long count) {
-        failed.addAndGet(count);
-      }
-    };
+          @Override
+          public void failed(String type, long count) {
+            failed.addAndGet(count);
+          }
+        };
     List<RunningWorker> workers = new ArrayList<>();
     try {
       for (int i = 0; i < 8; i++) {
-        workers.add(RunningWorker.start(
-            db.config("WORKER_THREADS", "2", "DB_POOL_SIZE", "3", "BATCH_SIZE", "50", "POLL_INTERVAL", "100ms"),
-            Handlers.discover(), counting));
+        workers.add(
+            RunningWorker.start(
+                db.config(
+                    "WORKER_THREADS",
+                    "2",
+                    "DB_POOL_SIZE",
+                    "3",
+                    "BATCH_SIZE",
+                    "50",
+                    "POLL_INTERVAL",
+                    "100ms"),
+                Handlers.discover(),
+                counting));
       }
       // The producer's second half, in small inserts while the workers are busy.
       for (int from = EVENTS / 2 + 1; from <= EVENTS; from += 250) {
         Fixtures.insertMixed(db, from, from + 249, INVALID_EVERY);
       }
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 0);
     } finally {
       workers.forEach(RunningWorker::close);
@@ -61,8 +74,14 @@ class ConcurrentWorkersTest {
 
     Fixtures.assertExactlyOnce(db, EVENTS, INVALID_EVERY);
     Fixtures.Expected expected = Fixtures.expected(EVENTS, INVALID_EVERY);
-    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE attempts <> 1"), "every event handled in exactly one attempt");
-    assertEquals(expected.entries() + expected.metrics(), processed.get(), "processed as counted by the workers");
+    assertEquals(
+        0,
+        db.queryLong("SELECT count(*) FROM events WHERE attempts <> 1"),
+        "every event handled in exactly one attempt");
+    assertEquals(
+        expected.entries() + expected.metrics(),
+        processed.get(),
+        "processed as counted by the workers");
     assertEquals(expected.invalid(), failed.get(), "failed as counted by the workers");
   }
 }

@@ -32,7 +32,12 @@ class FailureLogTest {
     log.warn("event {} failed", 1000);
     assertEquals(FailureLog.LINES_PER_WINDOW + 2, lines.list.size());
     String summary = lines.list.get(FailureLog.LINES_PER_WINDOW).getFormattedMessage();
-    assertTrue(summary.startsWith((1000 - FailureLog.LINES_PER_WINDOW) + " more failed or retried events were not logged"), summary);
-    assertEquals("event 1000 failed", lines.list.get(FailureLog.LINES_PER_WINDOW + 1).getFormattedMessage());
+    assertTrue(
+        summary.startsWith(
+            (1000 - FailureLog.LINES_PER_WINDOW)
+                + " more failed or retried events were not logged"),
+        summary);
+    assertEquals(
+        "event 1000 failed", lines.list.get(FailureLog.LINES_PER_WINDOW + 1).getFormattedMessage());
   }
 }

@@ -37,16 +37,21 @@ class WakeupTest {
     CompletableFuture<Boolean> pausing = new CompletableFuture<>();
     CompletableFuture<Long> waiting = new CompletableFuture<>();
     Thread pauser = thread(() -> pausing.complete(wakeup.pause(Duration.ofMinutes(1))), pausing);
-    Thread waiter = thread(() -> {
-      long started = System.nanoTime();
-      awaitQuietly(wakeup);
-      waiting.complete(System.nanoTime() - started);
-    }, waiting);
+    Thread waiter =
+        thread(
+            () -> {
+              long started = System.nanoTime();
+              awaitQuietly(wakeup);
+              waiting.complete(System.nanoTime() - started);
+            },
+            waiting);
     // Both must be inside wait() when the signal comes: a signal sent earlier is kept as a permit
     // and would pass whatever the pausing thread does with the wake-up.
     awaitWaiting(pauser, waiter);
     wakeup.signal();
-    assertTrue(waiting.get(5, TimeUnit.SECONDS) < TimeUnit.SECONDS.toNanos(2), "the waiting thread got the signal");
+    assertTrue(
+        waiting.get(5, TimeUnit.SECONDS) < TimeUnit.SECONDS.toNanos(2),
+        "the waiting thread got the signal");
     assertFalse(pausing.isDone(), "the pausing thread goes on pausing");
     wakeup.stop();
     assertFalse(pausing.get(5, TimeUnit.SECONDS));
@@ -73,13 +78,16 @@ class WakeupTest {
   }
 
   private static Thread thread(Body body, CompletableFuture<?> failed) {
-    Thread t = new Thread(() -> {
-      try {
-        body.run();
-      } catch (Exception | AssertionError e) {
-        failed.completeExceptionally(e);
-      }
-    }, "wakeup-test");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                body.run();
+              } catch (Exception | AssertionError e) {
+                failed.completeExceptionally(e);
+              }
+            },
+            "wakeup-test");
     t.setDaemon(true);
     t.start();
     return t;
@@ -90,8 +98,11 @@ class WakeupTest {
    * that waits with a timeout.
    */
   private static void awaitWaiting(Thread... threads) {
-    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-        .until(() -> Arrays.stream(threads).allMatch(t -> t.getState() == Thread.State.TIMED_WAITING));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> Arrays.stream(threads).allMatch(t -> t.getState() == Thread.State.TIMED_WAITING));
   }
 
   private static boolean awaitQuietly(Wakeup wakeup) {

@@ -1,6 +1,5 @@
 package io.eventworker.worker;
 
-import io.eventworker.runtime.Backoff;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,6 +8,7 @@ import io.eventworker.db.ConnectionPool;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.EventRepository;
+import io.eventworker.runtime.Backoff;
 import io.eventworker.testing.RunningWorker;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.TestHandler;
@@ -29,17 +29,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One event whose row the server will not write, or not in time, must cost only that event: not
- * its whole batch, rolled back and tried again forever; and a write that waits on someone else's
- * lock costs no event anything. Each test runs 40 events of a test handler that writes the
- * payload's {@code s} into a table of its own; event 17 is the bad one.
+ * One event whose row the server will not write, or not in time, must cost only that event: not its
+ * whole batch, rolled back and tried again forever; and a write that waits on someone else's lock
+ * costs no event anything. Each test runs 40 events of a test handler that writes the payload's
+ * {@code s} into a table of its own; event 17 is the bad one.
  */
 @Tag("database")
 class WriteFaultsTest {
 
   private static final RowInsert ROW = RowInsert.into("target").column("s", "text").build();
-  private static final Handlers HANDLERS = Handlers.of(List.of(TestHandler.of("row", (event, rows) ->
-      rows.insert(ROW, event.data().get("s").textValue()))));
+  private static final Handlers HANDLERS =
+      Handlers.of(
+          List.of(
+              TestHandler.of(
+                  "row", (event, rows) -> rows.insert(ROW, event.data().get("s").textValue()))));
   private static final long BAD = 17;
   // A trigger that sleeps on the rows whose s is 'slow', and on every row while slow_rows says so.
   private static final String[] SLOW_ROWS = {
@@ -64,11 +67,18 @@ class WriteFaultsTest {
     insert(Map.of(BAD, HexFormat.of().formatHex(noise)));
     drain();
 
-    assertEquals(39, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        39,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(39, db.queryLong("SELECT count(*) FROM target WHERE s LIKE 's-%'"));
     assertEquals(39, db.queryLong("SELECT count(*) FROM target"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = " + BAD + " AND status = 'failed' AND attempts = 1"
-        + " AND last_error LIKE 'rejected by the database: index row size % exceeds btree % maximum %[54000]'"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE id = "
+                + BAD
+                + " AND status = 'failed' AND attempts = 1 AND last_error LIKE 'rejected by the"
+                + " database: index row size % exceeds btree % maximum %[54000]'"));
   }
 
   @Test
@@ -77,12 +87,19 @@ class WriteFaultsTest {
     insert(Map.of(BAD, "slow"));
     drain("DB_STATEMENT_TIMEOUT", "1s", "MAX_ATTEMPTS", "2", "RETRY_BACKOFF", "100ms");
 
-    assertEquals(39, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        39,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(39, db.queryLong("SELECT count(*) FROM target WHERE s LIKE 's-%'"));
     assertEquals(39, db.queryLong("SELECT count(*) FROM target"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = " + BAD + " AND status = 'failed' AND attempts = 2"
-        + " AND last_error = 'gave up after 2 attempts: its rows could not be written:"
-        + " canceling statement due to statement timeout [57014]'"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE id = "
+                + BAD
+                + " AND status = 'failed' AND attempts = 2"
+                + " AND last_error = 'gave up after 2 attempts: its rows could not be written:"
+                + " canceling statement due to statement timeout [57014]'"));
   }
 
   @Test
@@ -97,27 +114,35 @@ class WriteFaultsTest {
       try (Statement s = holder.createStatement()) {
         s.execute("LOCK TABLE target IN ACCESS EXCLUSIVE MODE");
       }
-      CompletableFuture<Integer> release = CompletableFuture.supplyAsync(() -> {
-        try {
-          return awaitLockWaits(2);
-        } finally {
-          try {
-            holder.rollback();
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      });
+      CompletableFuture<Integer> release =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return awaitLockWaits(2);
+                } finally {
+                  try {
+                    holder.rollback();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }
+              });
       drain("DB_STATEMENT_TIMEOUT", "2s", "DB_RETRY_BACKOFF_MAX", "1s");
-      assertEquals(2, release.get(30, TimeUnit.SECONDS), "the write waited for the lock, gave up and came back");
+      assertEquals(
+          2,
+          release.get(30, TimeUnit.SECONDS),
+          "the write waited for the lock, gave up and came back");
     }
 
-    assertEquals(40, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        40,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(40, db.queryLong("SELECT count(*) FROM target"));
   }
 
   @Test
-  void aWriteCancelledByPgCancelBackendCostsItsEventAnAttemptWithTheServersWords() throws Exception {
+  void aWriteCancelledByPgCancelBackendCostsItsEventAnAttemptWithTheServersWords()
+      throws Exception {
     // Event 17's row takes 5 s to write, well within DB_STATEMENT_TIMEOUT. An operator cancels the
     // worker's write twice: the batch's, which sends it one event at a time, then event 17's own.
     // The server says which cancel it was, with the same SQLSTATE as a timeout: the event is
@@ -125,13 +150,21 @@ class WriteFaultsTest {
     // not keep it pending forever), and processed at the next.
     db.execute(SLOW_ROWS);
     insert(Map.of(BAD, "slow"));
-    CompletableFuture<Integer> cancels = CompletableFuture.supplyAsync(() -> cancelSleepingWrites(2));
+    CompletableFuture<Integer> cancels =
+        CompletableFuture.supplyAsync(() -> cancelSleepingWrites(2));
     drain("DB_STATEMENT_TIMEOUT", "10s", "MAX_ATTEMPTS", "2", "RETRY_BACKOFF", "100ms");
 
     assertEquals(2, cancels.get(30, TimeUnit.SECONDS));
-    assertEquals(39, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = " + BAD + " AND status = 'processed'"
-        + " AND attempts = 2 AND last_error = 'its rows could not be written: canceling statement due to user request [57014]'"));
+    assertEquals(
+        39,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE id = "
+                + BAD
+                + " AND status = 'processed' AND attempts = 2 AND last_error = 'its rows could not"
+                + " be written: canceling statement due to user request [57014]'"));
     assertEquals(40, db.queryLong("SELECT count(*) FROM target"));
   }
 
@@ -147,7 +180,9 @@ class WriteFaultsTest {
       assertEquals(new BatchProcessor.Batch(20, true, false, 0), next(processor, limit));
       assertEquals(20, limit.current());
     }
-    assertEquals(20, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        20,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(20, db.queryLong("SELECT count(*) FROM target"));
   }
 
@@ -167,19 +202,34 @@ class WriteFaultsTest {
       assertEquals(36, limit.current());
       assertEquals(5, next(processor, limit).claimed());
     }
-    assertEquals(38, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = 5 AND status = 'failed'"
-        + " AND last_error LIKE 'rejected by the database: new row for relation \"target\" violates check constraint%'"));
-    assertEquals(1, db.queryLong("SELECT count(*) FROM events WHERE id = " + BAD + " AND status = 'failed'"
-        + " AND last_error = 'gave up after 1 attempts: its rows could not be written:"
-        + " canceling statement due to statement timeout [57014]'"));
+    assertEquals(
+        38,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE id = 5 AND status = 'failed' AND last_error LIKE"
+                + " 'rejected by the database: new row for relation \"target\" violates check"
+                + " constraint%'"));
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE id = "
+                + BAD
+                + " AND status = 'failed'"
+                + " AND last_error = 'gave up after 1 attempts: its rows could not be written:"
+                + " canceling statement due to statement timeout [57014]'"));
   }
 
   /** Inserts the 40 events; {@code special} gives the payload's {@code s} of some of them. */
   private void insert(Map<Long, String> special) throws Exception {
     StringBuilder values = new StringBuilder();
     for (long i = 1; i <= 40; i++) {
-      values.append(i == 1 ? "" : ",").append("('row', '{\"s\":\"").append(special.getOrDefault(i, "s-" + i)).append("\"}')");
+      values
+          .append(i == 1 ? "" : ",")
+          .append("('row', '{\"s\":\"")
+          .append(special.getOrDefault(i, "s-" + i))
+          .append("\"}')");
     }
     db.execute("INSERT INTO events (event_type, data) VALUES " + values);
   }
@@ -189,15 +239,18 @@ class WriteFaultsTest {
     String[] config = new String[settings.length + 4];
     System.arraycopy(new String[] {"WORKER_THREADS", "1", "BATCH_SIZE", "100"}, 0, config, 0, 4);
     System.arraycopy(settings, 0, config, 4, settings.length);
-    try (RunningWorker worker = RunningWorker.start(db.config(config), HANDLERS, WorkerMetrics.NONE)) {
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+    try (RunningWorker worker =
+        RunningWorker.start(db.config(config), HANDLERS, WorkerMetrics.NONE)) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 0);
     }
   }
 
   /**
-   * Waits until statements of the worker have waited for a lock {@code count} times (told apart
-   * by their start), for at most 20 s; returns how many it saw.
+   * Waits until statements of the worker have waited for a lock {@code count} times (told apart by
+   * their start), for at most 20 s; returns how many it saw.
    */
   private int awaitLockWaits(int count) {
     Set<String> waits = new HashSet<>();
@@ -205,8 +258,11 @@ class WriteFaultsTest {
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
       while (waits.size() < count && System.nanoTime() < deadline) {
-        try (var rs = s.executeQuery("SELECT pid, query_start::text FROM pg_stat_activity WHERE datname = current_database()"
-            + " AND wait_event_type = 'Lock' AND application_name = 'event-worker'")) {
+        try (var rs =
+            s.executeQuery(
+                "SELECT pid, query_start::text FROM pg_stat_activity WHERE datname ="
+                    + " current_database() AND wait_event_type = 'Lock' AND application_name ="
+                    + " 'event-worker'")) {
           while (rs.next()) {
             waits.add(rs.getLong(1) + " " + rs.getString(2));
           }
@@ -221,12 +277,15 @@ class WriteFaultsTest {
 
   /** A pool with DB_STATEMENT_TIMEOUT=1s, for a processor driven by the test. */
   private HikariDataSource pool() {
-    return ConnectionPool.create(db.config("WORKER_THREADS", "1", "DB_STATEMENT_TIMEOUT", "1s"), null,
+    return ConnectionPool.create(
+        db.config("WORKER_THREADS", "1", "DB_STATEMENT_TIMEOUT", "1s"),
+        null,
         ConnectionPool.Use.DAEMON);
   }
 
   /** Processes one batch as a claim loop does, adapting {@code limit} to it. */
-  private static BatchProcessor.Batch next(BatchProcessor processor, ClaimLimit limit) throws Exception {
+  private static BatchProcessor.Batch next(BatchProcessor processor, ClaimLimit limit)
+      throws Exception {
     BatchProcessor.Batch batch = processor.processBatch(limit.current());
     limit.after(batch);
     return batch;
@@ -234,8 +293,15 @@ class WriteFaultsTest {
 
   /** A processor with one attempt per event. */
   private static BatchProcessor processor(HikariDataSource pool) {
-    return new BatchProcessor(pool, new EventRepository(), HANDLERS, 1 << 20, 1,
-        new Backoff(Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5), WorkerMetrics.NONE,
+    return new BatchProcessor(
+        pool,
+        new EventRepository(),
+        HANDLERS,
+        1 << 20,
+        1,
+        new Backoff(
+            Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5),
+        WorkerMetrics.NONE,
         Clock.systemUTC());
   }
 
@@ -252,8 +318,11 @@ class WriteFaultsTest {
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
       while (cancelled < count && System.nanoTime() < deadline) {
-        try (var rs = s.executeQuery("SELECT pid, query_start::text FROM pg_stat_activity WHERE datname = current_database()"
-            + " AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()")) {
+        try (var rs =
+            s.executeQuery(
+                "SELECT pid, query_start::text FROM pg_stat_activity WHERE datname ="
+                    + " current_database() AND wait_event = 'PgSleep' AND pid <>"
+                    + " pg_backend_pid()")) {
           if (rs.next() && !rs.getString(2).equals(lastCancelled)) {
             lastCancelled = rs.getString(2);
             long pid = rs.getLong(1);

@@ -39,7 +39,9 @@ public final class DataEntryHandler implements EventHandler {
     rows.insert(DATA_ENTRIES, event.userId(), key, valueText(data.get("value")), type, metadata);
   }
 
-  /** A string value is stored as is; any other JSON value as its JSON text; absent or null as NULL. */
+  /**
+   * A string value is stored as is; any other JSON value as its JSON text; absent or null as NULL.
+   */
   private static String valueText(JsonNode value) {
     if (value == null || value.isNull()) {
       return null;

@@ -8,7 +8,10 @@ import io.eventworker.handler.PayloadFields;
 import io.eventworker.handler.RowInsert;
 import io.eventworker.handler.Rows;
 
-/** {@code metric}: {@code {"name": string ≤255, "value": number, "tags": object}} becomes one {@code metrics} row. */
+/**
+ * {@code metric}: {@code {"name": string ≤255, "value": number, "tags": object}} becomes one {@code
+ * metrics} row.
+ */
 public final class MetricHandler implements EventHandler {
 
   public static final String TYPE = "metric";

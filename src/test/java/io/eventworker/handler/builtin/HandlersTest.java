@@ -41,7 +41,8 @@ class HandlersTest {
     return new ClaimedEvent(1, type, user, json.getBytes(StandardCharsets.UTF_8), Instant.now(), 0);
   }
 
-  private static RecordedRows handle(EventHandler handler, Integer user, String json) throws InvalidEventException {
+  private static RecordedRows handle(EventHandler handler, Integer user, String json)
+      throws InvalidEventException {
     RecordedRows rows = new RecordedRows();
     handler.handle(event(handler.eventType(), user, json), rows);
     return rows;
@@ -49,8 +50,12 @@ class HandlersTest {
 
   @Test
   void dataEntryBecomesOneRow() throws Exception {
-    RecordedRows rows = handle(new DataEntryHandler(), 7,
-        "{\"key\":\"k\",\"value\":\"plain text\",\"type\":\"note\",\"metadata\":{\"a\":1},\"extra\":true}");
+    RecordedRows rows =
+        handle(
+            new DataEntryHandler(),
+            7,
+            "{\"key\":\"k\",\"value\":\"plain"
+                + " text\",\"type\":\"note\",\"metadata\":{\"a\":1},\"extra\":true}");
     assertEquals(1, rows.rows.size());
     assertEquals("data_entries", rows.targets.get(0).table());
     Object[] row = rows.rows.get(0);
@@ -63,20 +68,39 @@ class HandlersTest {
 
   @Test
   void dataEntryStoresNonStringValuesAsJsonText() throws Exception {
-    assertEquals("{\"x\":[1,2.50]}", handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":{\"x\":[1,2.50]}}").rows.get(0)[2]);
-    assertEquals("42", handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":42}").rows.get(0)[2]);
-    assertEquals("true", handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":true}").rows.get(0)[2]);
-    assertNull(handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":null}").rows.get(0)[2]);
+    assertEquals(
+        "{\"x\":[1,2.50]}",
+        handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":{\"x\":[1,2.50]}}")
+            .rows
+            .get(0)[2]);
+    assertEquals(
+        "42", handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":42}").rows.get(0)[2]);
+    assertEquals(
+        "true",
+        handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":true}").rows.get(0)[2]);
+    assertNull(
+        handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"value\":null}").rows.get(0)[2]);
     assertNull(handle(new DataEntryHandler(), null, "{\"key\":\"k\"}").rows.get(0)[2]);
   }
 
   @Test
   void metricKeepsTheExactNumber() throws Exception {
-    Object[] row = handle(new MetricHandler(), null, "{\"name\":\"cpu\",\"value\":1.10,\"tags\":{\"h\":\"a\"}}").rows.get(0);
+    Object[] row =
+        handle(
+                new MetricHandler(),
+                null,
+                "{\"name\":\"cpu\",\"value\":1.10,\"tags\":{\"h\":\"a\"}}")
+            .rows
+            .get(0);
     assertEquals("cpu", row[0]);
     assertEquals("1.10", RowInsert.toText(row[1]));
     assertEquals("{\"h\":\"a\"}", RowInsert.toText(row[2]));
-    assertEquals("1E+400", RowInsert.toText(handle(new MetricHandler(), null, "{\"name\":\"big\",\"value\":1e400}").rows.get(0)[1]));
+    assertEquals(
+        "1E+400",
+        RowInsert.toText(
+            handle(new MetricHandler(), null, "{\"name\":\"big\",\"value\":1e400}")
+                .rows
+                .get(0)[1]));
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -90,35 +114,49 @@ class HandlersTest {
         "data_entry|{\"key\":null}|field 'key' is required",
         "data_entry|{\"key\":5}|field 'key' must be a string, got number",
         "data_entry|{\"key\":\"k\",\"type\":[]}|field 'type' must be a string, got array",
-        "data_entry|{\"key\":\"k\",\"metadata\":\"x\"}|field 'metadata' must be an object, got string",
+        "data_entry|{\"key\":\"k\",\"metadata\":\"x\"}|field 'metadata' must be an object, got"
+            + " string",
         "metric|{\"value\":1}|field 'name' is required",
         "metric|{\"name\":\"n\"}|field 'value' is required",
         "metric|{\"name\":\"n\",\"value\":\"1.5\"}|field 'value' must be a number, got string",
         "metric|{\"name\":\"n\",\"value\":true}|field 'value' must be a number, got boolean",
-        "metric|{\"name\":\"n\",\"value\":1,\"tags\":[1]}|field 'tags' must be an object, got array",
+        "metric|{\"name\":\"n\",\"value\":1,\"tags\":[1]}|field 'tags' must be an object, got"
+            + " array",
       })
   void invalidPayloadsSayWhatIsWrong(String type, String json, String message) {
     EventHandler handler = type.equals("metric") ? new MetricHandler() : new DataEntryHandler();
-    InvalidEventException e = assertThrows(InvalidEventException.class, () -> handle(handler, null, json));
+    InvalidEventException e =
+        assertThrows(InvalidEventException.class, () -> handle(handler, null, json));
     assertEquals(message, e.getMessage());
   }
 
   @Test
   void lengthsCountCharactersNotBytes() throws Exception {
     String emoji255 = "😀".repeat(255);
-    assertEquals(emoji255, handle(new DataEntryHandler(), null, "{\"key\":\"" + emoji255 + "\"}").rows.get(0)[1]);
-    InvalidEventException e = assertThrows(InvalidEventException.class,
-        () -> handle(new DataEntryHandler(), null, "{\"key\":\"" + "a".repeat(256) + "\"}"));
+    assertEquals(
+        emoji255,
+        handle(new DataEntryHandler(), null, "{\"key\":\"" + emoji255 + "\"}").rows.get(0)[1]);
+    InvalidEventException e =
+        assertThrows(
+            InvalidEventException.class,
+            () -> handle(new DataEntryHandler(), null, "{\"key\":\"" + "a".repeat(256) + "\"}"));
     assertEquals("field 'key' is 256 characters long, at most 255 allowed", e.getMessage());
-    e = assertThrows(InvalidEventException.class,
-        () -> handle(new DataEntryHandler(), null, "{\"key\":\"k\",\"type\":\"" + "t".repeat(51) + "\"}"));
+    e =
+        assertThrows(
+            InvalidEventException.class,
+            () ->
+                handle(
+                    new DataEntryHandler(),
+                    null,
+                    "{\"key\":\"k\",\"type\":\"" + "t".repeat(51) + "\"}"));
     assertEquals("field 'type' is 51 characters long, at most 50 allowed", e.getMessage());
   }
 
   @Test
   void tooDeeplyNestedPayloadIsInvalid() {
     String deep = "{\"key\":\"k\",\"value\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
-    InvalidEventException e = assertThrows(InvalidEventException.class, () -> handle(new DataEntryHandler(), null, deep));
+    InvalidEventException e =
+        assertThrows(InvalidEventException.class, () -> handle(new DataEntryHandler(), null, deep));
     assertTrue(e.getMessage().startsWith("payload cannot be read"), e.getMessage());
   }
 
@@ -126,8 +164,10 @@ class HandlersTest {
   void registryFindsTheBuiltInsAndRefusesDuplicates() {
     Handlers handlers = Handlers.discover();
     assertArrayEquals(new String[] {"data_entry", "metric"}, handlers.types());
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> Handlers.of(List.of(new MetricHandler(), new MetricHandler())));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> Handlers.of(List.of(new MetricHandler(), new MetricHandler())));
     assertTrue(e.getMessage().contains("two handlers for event type 'metric'"), e.getMessage());
   }
 
@@ -135,9 +175,13 @@ class HandlersTest {
   void rowInsertIsOneUnnestStatement() {
     assertEquals(
         "INSERT INTO metrics (metric_name, metric_value, tags)\n"
-            + "SELECT * FROM unnest(?::text[]::varchar[], ?::text[]::numeric[], ?::text[]::jsonb[])",
+            + "SELECT * FROM unnest(?::text[]::varchar[], ?::text[]::numeric[],"
+            + " ?::text[]::jsonb[])",
         MetricHandler.METRICS.sql());
-    assertThrows(IllegalArgumentException.class, () -> RowInsert.into("x; DROP TABLE users").column("a", "text"));
-    assertThrows(IllegalArgumentException.class, () -> RowInsert.into("t").column("a", "text); DROP"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> RowInsert.into("x; DROP TABLE users").column("a", "text"));
+    assertThrows(
+        IllegalArgumentException.class, () -> RowInsert.into("t").column("a", "text); DROP"));
   }
 }

@@ -140,8 +140,7 @@ final class BatchHandling {
     for (ClaimedEvent event : events) {
       long started = System.nanoTime();
       rows.begin();
-      // A handler's own log lines name the event too.
-      try (EventContext context = EventContext.of(event.id(), event.type())) {
+      try {
         handlers.forType(event.type()).handle(event, rows);
         rows.keep(event);
       } catch (InvalidEventException e) {

@@ -138,11 +138,10 @@ final class BatchProcessor {
   private Pass pass(Claim claim, BatchHandling.Write write) throws SQLException {
     long started = System.nanoTime();
     PayloadBudget budget = new PayloadBudget(payloadBytes);
-    List<Long> ids = List.of();
+    List<ClaimedEvent> events = List.of();
     try (Connection c = dataSource.getConnection()) {
       try {
-        List<ClaimedEvent> events = claim.from(c, budget);
-        ids = ids(events);
+        events = claim.from(c, budget);
         BatchHandling.Result result =
             events.isEmpty()
                 ? BatchHandling.Result.NONE
@@ -156,7 +155,7 @@ final class BatchProcessor {
         return new Pass.Committed(result.size(), budget.spent() || result.size() < events.size());
       } catch (Throwable e) {
         Transactions.rollbackQuietly(c, e);
-        Pass failed = rolledBack(e, ids, write, budget.spent());
+        Pass failed = rolledBack(e, ids(events), write, budget.spent());
         if (failed == null) {
           throw e;
         }

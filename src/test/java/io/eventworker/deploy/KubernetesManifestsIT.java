@@ -159,7 +159,22 @@ class KubernetesManifestsIT {
     int pool = env.get("DB_POOL_SIZE").path("value").asInt();
     assertTrue(max * pool + 10 <= maxConnections(), max + " x " + pool + " connections");
     JsonNode behavior = spec.at("/advanced/horizontalPodAutoscalerConfig/behavior");
-    assertEquals(300, behavior.at("/scaleDown/stabilizationWindowSeconds").asInt());
+    Autoscaler.Settings simulated =
+        new Autoscaler.Settings(
+            target,
+            meta.path("activationTargetQueryValue").asLong(),
+            max,
+            spec.path("cooldownPeriod").asInt(),
+            behavior.at("/scaleDown/stabilizationWindowSeconds").asInt(),
+            behavior.at("/scaleUp/policies/0/value").asInt(),
+            behavior.at("/scaleUp/policies/0/periodSeconds").asInt(),
+            behavior.at("/scaleDown/policies/0/value").asInt(),
+            behavior.at("/scaleDown/policies/0/periodSeconds").asInt());
+    assertEquals(simulated, Autoscaler.Settings.MANIFEST, "AutoscalerTest simulates the manifest");
+    assertEquals("Pods", behavior.at("/scaleUp/policies/0/type").asText());
+    assertEquals(0, behavior.at("/scaleUp/stabilizationWindowSeconds").asInt());
+    assertEquals(
+        spec.path("pollingInterval").asInt(), BurstSimulation.Model.MEASURED.pollSeconds());
   }
 
   @Test

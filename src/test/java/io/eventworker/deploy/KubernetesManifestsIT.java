@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,15 +182,18 @@ class KubernetesManifestsIT {
   void theExampleOverlayGeneratesEveryKeyTheObjectsRead() throws Exception {
     List<JsonNode> objects = Kustomize.render("overlays/example");
     JsonNode secret = Kustomize.find(objects, "Secret", "event-worker-database");
-    for (String key : List.of("owner-password", "worker-password", "scaler-password")) {
-      assertTrue(secret.at("/data/" + key).isTextual(), key + " missing from " + secret);
-    }
+    List<String> keys = new ArrayList<>();
     for (JsonNode object : objects) {
       assertEquals("event-worker", object.at("/metadata/namespace").asText(), object.toString());
+      object.findValues("secretKeyRef").forEach(ref -> keys.add(ref.path("key").asText()));
+      object.at("/spec/secretTargetRef").forEach(ref -> keys.add(ref.path("key").asText()));
     }
-    assertEquals(
-        "event-worker:0.1.0",
-        container(Kustomize.find(objects, "Deployment", "event-worker")).path("image").asText());
+    assertEquals(3, keys.size(), keys.toString());
+    for (String key : keys) {
+      assertTrue(secret.at("/data/" + key).isTextual(), key + " missing from " + secret);
+    }
+    JsonNode worker = container(Kustomize.find(objects, "Deployment", "event-worker"));
+    assertEquals("event-worker:0.1.0", worker.path("image").asText());
   }
 
   @Test

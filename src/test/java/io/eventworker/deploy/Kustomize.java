@@ -33,7 +33,16 @@ final class Kustomize {
             kubectl,
             ROOT.resolve(tree).toString());
     if (r.status() != 0) {
-      throw new AssertionError("kubectl kustomize " + tree + " failed:\n" + r.output());
+      // Again with its standard error, which the YAML above must not hold (newer kustomize
+      // versions print deprecation warnings there).
+      Programs.Result why =
+          Programs.run(
+              Map.of(),
+              Duration.ofSeconds(60),
+              kubectl,
+              "kustomize",
+              ROOT.resolve(tree).toString());
+      throw new AssertionError("kubectl kustomize " + tree + " failed:\n" + why.output());
     }
     return r.output();
   }

@@ -39,6 +39,10 @@ public record WorkerConfig(
   // The original description's client pool: 10 connections, 30 s idle timeout, 2 s connection
   // timeout.
   public static final int DEFAULT_POOL_SIZE = 10;
+
+  /** A direct connection to PostgreSQL, no pooler in between. */
+  public static final String DEFAULT_DB_POOLER = "none";
+
   public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
@@ -74,7 +78,7 @@ public record WorkerConfig(
     DatabaseUrl database =
         DatabaseUrl.parse("DATABASE_URL", s.string("DATABASE_URL", DEFAULT_DATABASE_URL))
             .withPassword(s.string("DATABASE_PASSWORD", null));
-    Pooler pooler = Pooler.parse(s.string("DB_POOLER", "none"));
+    Pooler pooler = Pooler.parse(s.string("DB_POOLER", DEFAULT_DB_POOLER));
     WorkerConfig config =
         new WorkerConfig(
             database,

@@ -110,9 +110,9 @@ class PgBouncerIT {
   void transactionPoolingLeavesNoSessionStateForTheNextClient() throws Exception {
     // One server connection: whatever a client leaves on it, the next client gets.
     try (PgBouncer bouncer = PgBouncer.start(db.name(), "transaction", 1)) {
-      Settings defaults;
+      ServerSettings defaults;
       try (Connection other = bouncer.connect()) {
-        defaults = Settings.of(other);
+        defaults = ServerSettings.of(other);
       }
       // The check can fail: a setting made for the session does reach the next client.
       try (Connection careless = bouncer.connect();
@@ -121,24 +121,25 @@ class PgBouncerIT {
       }
       try (Connection other = bouncer.connect();
           Statement s = other.createStatement()) {
-        assertEquals("9s", Settings.of(other).statementTimeout(), "a session SET leaks");
+        assertEquals("9s", ServerSettings.of(other).statementTimeout(), "a session SET leaks");
         s.execute("RESET statement_timeout");
       }
 
       WorkerConfig config =
           config(bouncer, "transaction", "DB_STATEMENT_TIMEOUT", "7s", "DB_TIMEZONE", "Asia/Tokyo");
-      Settings inWorker;
-      Settings inNextTransaction;
+      ServerSettings inWorker;
+      ServerSettings inNextTransaction;
       try (HikariDataSource pool = ConnectionPool.create(config, null, ConnectionPool.Use.DAEMON);
           Connection c = pool.getConnection()) {
-        inWorker = Transactions.commit(c, Settings::of);
+        inWorker = Transactions.commit(c, ServerSettings::of);
         inNextTransaction = Transactions.commit(c, PgBouncerIT::sameStatementSixTimes);
       }
-      assertEquals(new Settings("7s", "3500ms", "30s", "Asia/Tokyo", inWorker.backend()), inWorker);
+      assertEquals(
+          new ServerSettings("7s", "3500ms", "30s", "Asia/Tokyo", inWorker.backend()), inWorker);
       assertEquals(inWorker, inNextTransaction, "the settings hold for every transaction");
 
       try (Connection other = bouncer.connect()) {
-        Settings after = Settings.of(other);
+        ServerSettings after = ServerSettings.of(other);
         assertEquals(inWorker.backend(), after.backend(), "the same server connection");
         assertEquals(defaults, after, "the next client's settings");
         try (Statement s = other.createStatement();
@@ -183,14 +184,14 @@ class PgBouncerIT {
   }
 
   /** The settings a client's session or transaction runs with, and its server process. */
-  private record Settings(
+  private record ServerSettings(
       String statementTimeout,
       String lockTimeout,
       String idleTimeout,
       String timeZone,
       int backend) {
 
-    static Settings of(Connection c) throws SQLException {
+    static ServerSettings of(Connection c) throws SQLException {
       try (Statement s = c.createStatement();
           ResultSet rs =
               s.executeQuery(
@@ -198,21 +199,21 @@ class PgBouncerIT {
                       + " current_setting('idle_in_transaction_session_timeout'),"
                       + " current_setting('TimeZone'), pg_backend_pid()")) {
         rs.next();
-        return new Settings(
+        return new ServerSettings(
             rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5));
       }
     }
   }
 
   /** Past pgjdbc's default prepareThreshold (5), which would name a server-side statement. */
-  private static Settings sameStatementSixTimes(Connection c) throws SQLException {
+  private static ServerSettings sameStatementSixTimes(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM events WHERE id > ?")) {
       for (int i = 0; i < 6; i++) {
         ps.setLong(1, i);
         ps.executeQuery().close();
       }
     }
-    return Settings.of(c);
+    return ServerSettings.of(c);
   }
 
   private WorkerConfig config(PgBouncer bouncer, String mode, String... keyValues) {

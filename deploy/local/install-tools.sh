@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The tests' one setup step (docs/TESTING.md): installs, from Debian's packages, the programs the
 # deployment tests run when they are missing: promtool and prometheus, postgres_exporter,
-# alertmanager and amtool, docker-compose, kubectl, node and npm; then the Kubernetes manifests'
-# validator (deploy/kubernetes/validate) with `npm ci`, from its lock file. .ci/run calls it
+# alertmanager and amtool, docker-compose, pgbouncer, kubectl, node and npm; then the Kubernetes
+# manifests' validator (deploy/kubernetes/validate) with `npm ci`, from its lock file. .ci/run calls it
 # before `mvn -B verify`; the tests themselves install nothing and fail at once, naming this
 # script, where a program is missing.
 set -euo pipefail
@@ -12,6 +12,7 @@ need=()
 { command -v prometheus-postgres-exporter || command -v postgres_exporter; } >/dev/null || need+=(prometheus-postgres-exporter)
 { command -v amtool && { command -v prometheus-alertmanager || command -v alertmanager; }; } >/dev/null || need+=(prometheus-alertmanager)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+command -v pgbouncer >/dev/null || need+=(pgbouncer)
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)

@@ -1,6 +1,8 @@
 package io.eventworker.cli;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.eventworker.config.ConfigException;
+import io.eventworker.config.Pooler;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.Migrations;
@@ -30,6 +32,15 @@ final class MigrateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     WorkerConfig config = main.config();
+    if (config.pooler() == Pooler.TRANSACTION) {
+      // Flyway serialises migrate runs with a session-level advisory lock, which transaction
+      // pooling would take on one server connection and try to release on another.
+      throw new ConfigException(
+          "DB_POOLER",
+          "transaction",
+          "migrate needs a session of its own: point DATABASE_URL at PostgreSQL itself or at a"
+              + " session-mode pool, with DB_POOLER=none or session");
+    }
     try (HikariDataSource dataSource =
         ConnectionPool.create(config, null, ConnectionPool.Use.COMMAND)) {
       MigrateResult result =

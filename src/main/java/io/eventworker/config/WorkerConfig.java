@@ -9,6 +9,7 @@ import java.util.Map;
  */
 public record WorkerConfig(
     DatabaseUrl database,
+    Pooler pooler,
     int poolSize,
     Duration poolIdleTimeout,
     Duration connectTimeout,
@@ -18,6 +19,7 @@ public record WorkerConfig(
     int workerThreads,
     int batchSize,
     Duration pollInterval,
+    boolean pollOnly,
     int maxAttempts,
     Duration retryBackoff,
     Duration retryBackoffMax,
@@ -37,6 +39,10 @@ public record WorkerConfig(
   // The original description's client pool: 10 connections, 30 s idle timeout, 2 s connection
   // timeout.
   public static final int DEFAULT_POOL_SIZE = 10;
+
+  /** A direct connection to PostgreSQL, no pooler in between. */
+  public static final String DEFAULT_DB_POOLER = "none";
+
   public static final Duration DEFAULT_POOL_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
@@ -72,9 +78,11 @@ public record WorkerConfig(
     DatabaseUrl database =
         DatabaseUrl.parse("DATABASE_URL", s.string("DATABASE_URL", DEFAULT_DATABASE_URL))
             .withPassword(s.string("DATABASE_PASSWORD", null));
+    Pooler pooler = Pooler.parse(s.string("DB_POOLER", DEFAULT_DB_POOLER));
     WorkerConfig config =
         new WorkerConfig(
             database,
+            pooler,
             s.integer("DB_POOL_SIZE", DEFAULT_POOL_SIZE, 2, 1000),
             // HikariCP retires every connection after 30 minutes; a longer idle timeout would be
             // silently ignored.
@@ -96,6 +104,7 @@ public record WorkerConfig(
             s.integer("BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 10_000),
             s.duration(
                 "POLL_INTERVAL", DEFAULT_POLL_INTERVAL, Duration.ofMillis(10), Duration.ofHours(1)),
+            pooler.pollOnly(s),
             s.integer("MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS, 1, 1000),
             s.duration("RETRY_BACKOFF", DEFAULT_RETRY_BACKOFF, MS, DAY),
             s.duration("RETRY_BACKOFF_MAX", DEFAULT_RETRY_BACKOFF_MAX, MS, Duration.ofDays(30)),
@@ -209,6 +218,7 @@ public record WorkerConfig(
   public WorkerConfig withDatabase(DatabaseUrl other) {
     return new WorkerConfig(
         other,
+        pooler,
         poolSize,
         poolIdleTimeout,
         connectTimeout,
@@ -218,6 +228,7 @@ public record WorkerConfig(
         workerThreads,
         batchSize,
         pollInterval,
+        pollOnly,
         maxAttempts,
         retryBackoff,
         retryBackoffMax,
@@ -238,6 +249,8 @@ public record WorkerConfig(
   public String toString() {
     return "database="
         + database.masked()
+        + " pooler="
+        + pooler.name().toLowerCase(java.util.Locale.ROOT)
         + " pool="
         + poolSize
         + " threads="
@@ -246,6 +259,7 @@ public record WorkerConfig(
         + batchSize
         + " poll="
         + Settings.format(pollInterval)
+        + (pollOnly ? " pollOnly" : "")
         + " statementTimeout="
         + Settings.format(statementTimeout)
         + " timeZone="

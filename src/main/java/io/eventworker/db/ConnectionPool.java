@@ -3,10 +3,10 @@ package io.eventworker.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.DatabaseUrl;
+import io.eventworker.config.Pooler;
 import io.eventworker.config.WorkerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
@@ -33,9 +33,10 @@ public final class ConnectionPool {
    * unit of work is an explicit transaction.
    */
   public static HikariDataSource create(WorkerConfig config, MeterRegistry registry, Use use) {
+    SessionSettings settings = SessionSettings.of(config, use);
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("event-worker");
-    hikari.setDataSource(new SessionDataSource(config, use));
+    hikari.setDataSource(new SessionDataSource(config, use, settings));
     hikari.setMaximumPoolSize(config.poolSize());
     // Keep a warm connection for every worker thread and the health check; only the surplus
     // above that is closed after the idle timeout.
@@ -48,7 +49,9 @@ public final class ConnectionPool {
     if (registry != null) {
       hikari.setMetricRegistry(registry);
     }
-    return new HikariDataSource(hikari);
+    return settings.perTransaction()
+        ? new PerTransactionPool(hikari, settings)
+        : new HikariDataSource(hikari);
   }
 
   /**
@@ -56,20 +59,20 @@ public final class ConnectionPool {
    * recycle, and for one-shot commands.
    */
   public static Connection openDedicated(WorkerConfig config, Use use) throws SQLException {
-    return new SessionDataSource(config, use).getConnection();
+    return new SessionDataSource(config, use, SessionSettings.of(config, use)).getConnection();
   }
 
   /**
-   * Every connection of the worker: the driver's settings for its use, and the session time zone.
+   * Every connection of the worker: the driver's settings for its use, then the session settings.
    * The driver sends the JVM's zone as the session's; the original description's columns are
    * timestamps without time zone, so the session zone decides what CURRENT_TIMESTAMP writes and how
    * created_at is read. It is pinned to DB_TIMEZONE, whatever zone the JVM runs in.
    */
   private static final class SessionDataSource extends PGSimpleDataSource {
     private static final long serialVersionUID = 1L;
-    private final String timeZone;
+    private final transient SessionSettings settings;
 
-    SessionDataSource(WorkerConfig config, Use use) {
+    SessionDataSource(WorkerConfig config, Use use, SessionSettings settings) {
       DatabaseUrl db = config.database();
       setURL(db.jdbcUrl());
       if (db.user() != null) {
@@ -87,15 +90,14 @@ public final class ConnectionPool {
                   throw new IllegalStateException("driver property " + name, e);
                 }
               });
-      this.timeZone = config.dbTimeZone();
+      this.settings = settings;
     }
 
     @Override
     public Connection getConnection(String user, String password) throws SQLException {
       Connection c = super.getConnection(user, password);
-      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('TimeZone', ?, false)")) {
-        ps.setString(1, timeZone);
-        ps.executeQuery().close();
+      try {
+        settings.afterConnect(c);
       } catch (SQLException e) {
         c.close();
         throw e;
@@ -110,26 +112,16 @@ public final class ConnectionPool {
     props.setProperty("connectTimeout", Long.toString(seconds(config.connectTimeout())));
     props.setProperty("loginTimeout", Long.toString(seconds(config.connectTimeout())));
     props.setProperty("tcpKeepAlive", "true");
+    if (config.pooler() == Pooler.TRANSACTION) {
+      // PgBouncer 1.18 cannot keep a named server-side prepared statement for the client that
+      // made it: the next transaction may run on another server connection, which lacks it.
+      props.setProperty("prepareThreshold", "0");
+    }
     if (use == Use.DAEMON) {
       // The client gives up on a silent socket after DB_SOCKET_TIMEOUT. The server must give up
       // first, or a statement blocked on a lock keeps running, holding its batch's row locks,
-      // after the worker has moved on: statements end after DB_STATEMENT_TIMEOUT, a transaction
-      // left idle (its worker gone) after DB_SOCKET_TIMEOUT, and the server probes a silent
-      // client's socket instead of waiting for the operating system's two-hour keepalive.
-      // A wait for a lock held elsewhere ends sooner, at half of DB_STATEMENT_TIMEOUT, with an
-      // error of its own (55P03): the system's fault, charged to no event, where a statement
-      // cancelled by the timeout is one that is slow, which can be an event's doing.
+      // after the worker has moved on (SessionSettings sets the server's side).
       props.setProperty("socketTimeout", Long.toString(seconds(config.socketTimeout())));
-      props.setProperty(
-          "options",
-          "-c statement_timeout="
-              + config.statementTimeout().toMillis()
-              + " -c lock_timeout="
-              + config.statementTimeout().toMillis() / 2
-              + " -c idle_in_transaction_session_timeout="
-              + config.socketTimeout().toMillis()
-              + " -c client_connection_check_interval=5000 -c tcp_keepalives_idle=15 -c"
-              + " tcp_keepalives_interval=5 -c tcp_keepalives_count=3");
     }
     return props;
   }

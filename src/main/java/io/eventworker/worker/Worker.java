@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processing side of the daemon: {@code WORKER_THREADS} claim loops and one insert listener,
- * started together and drained together. {@link WorkerFactory} builds it.
+ * The processing side of the daemon: {@code WORKER_THREADS} claim loops and one insert listener
+ * (none with POLL_ONLY), started together and drained together. {@link WorkerFactory} builds it.
  */
 public final class Worker {
 
@@ -21,6 +21,7 @@ public final class Worker {
   // The bytes of payloads each thread's batch may hold (see PayloadBudget).
   private final long payloadBytes;
   private final Wakeup wakeup;
+  // Null when polling only.
   private final InsertListener listener;
   private final Housekeeping housekeeping;
   private final List<ClaimLoop> loops;
@@ -49,18 +50,21 @@ public final class Worker {
     if (running || wakeup.isStopped()) {
       throw new IllegalStateException("a worker starts once");
     }
-    threads.add(DaemonThreads.create(listener, "event-worker-listener"));
     for (int i = 0; i < loops.size(); i++) {
       threads.add(DaemonThreads.create(loops.get(i), "event-worker-" + (i + 1)));
+    }
+    if (listener != null) {
+      threads.add(DaemonThreads.create(listener, "event-worker-listener"));
     }
     threads.forEach(Thread::start);
     housekeeping.start();
     running = true;
     log.info(
-        "processing event types {} with {} threads, batches of up to {} events and {} MB of large"
-            + " payloads each",
+        "processing event types {} with {} threads{}, batches of up to {} events and {} MB of"
+            + " large payloads each",
         String.join(", ", types),
         loops.size(),
+        listener == null ? " polling only" : "",
         batchSize,
         String.format(Locale.ROOT, "%.1f", payloadBytes / (1024.0 * 1024)));
   }
@@ -84,7 +88,7 @@ public final class Worker {
     // Threads that are waiting or backing off are woken; those inside a batch finish it.
     for (int i = 0; i < loops.size(); i++) {
       if (!loops.get(i).inBatch()) {
-        threads.get(i + 1).interrupt();
+        threads.get(i).interrupt();
       }
     }
     long deadline = System.nanoTime() + timeout.toNanos();

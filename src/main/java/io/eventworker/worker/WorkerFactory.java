@@ -96,9 +96,12 @@ public final class WorkerFactory {
               metrics,
               outage));
     }
+    // POLL_ONLY: no LISTEN connection; idle threads look for work every POLL_INTERVAL.
     InsertListener listener =
-        new InsertListener(
-            listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
+        config.pollOnly()
+            ? null
+            : new InsertListener(
+                listenerConnections, wakeup, config.dbRetryBackoff(), config.dbRetryBackoffMax());
     Housekeeping housekeeping = new Housekeeping(config, dataSource, handlers, metrics);
     return new Worker(
         handlers.types(), config.batchSize(), payloadBytes, wakeup, loops, listener, housekeeping);

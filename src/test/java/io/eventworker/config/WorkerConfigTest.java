@@ -171,6 +171,35 @@ class WorkerConfigTest {
   }
 
   @Test
+  void poolerDecidesWhetherWorkersListen() {
+    WorkerConfig direct = WorkerConfig.fromEnvironment(Map.of());
+    assertEquals(Pooler.NONE, direct.pooler());
+    assertFalse(direct.pollOnly());
+    WorkerConfig session = WorkerConfig.fromEnvironment(Map.of("DB_POOLER", "session"));
+    assertEquals(Pooler.SESSION, session.pooler());
+    assertFalse(session.pollOnly());
+    assertTrue(
+        WorkerConfig.fromEnvironment(Map.of("DB_POOLER", "session", "POLL_ONLY", "true"))
+            .pollOnly());
+    // Transaction pooling implies polling only, and refuses to listen.
+    WorkerConfig transaction = WorkerConfig.fromEnvironment(Map.of("DB_POOLER", "transaction"));
+    assertEquals(Pooler.TRANSACTION, transaction.pooler());
+    assertTrue(transaction.pollOnly());
+    assertTrue(transaction.toString().contains("pooler=transaction"), transaction.toString());
+    assertTrue(transaction.toString().contains("pollOnly"), transaction.toString());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                WorkerConfig.fromEnvironment(
+                    Map.of("DB_POOLER", "transaction", "POLL_ONLY", "false")));
+    assertEquals(
+        "POLL_ONLY=false: cannot be false with DB_POOLER=transaction: LISTEN does not work through"
+            + " transaction pooling (leave POLL_ONLY unset or true)",
+        e.getMessage());
+  }
+
+  @Test
   void blankCountsAsUnset() {
     assertEquals(10, WorkerConfig.fromEnvironment(Map.of("DB_POOL_SIZE", "  ")).poolSize());
   }
@@ -212,6 +241,9 @@ class WorkerConfigTest {
         "DB_CONNECT_TIMEOUT|500ms|expected a duration from 1s to 5m",
         "RETENTION|30m|expected a duration from 1h to 36500d",
         "UNHANDLED_EVENT_TYPES|drop|expected leave (another deployment handles them) or fail",
+        "DB_POOLER|pgbouncer|expected none (a direct connection), session or transaction",
+        "DB_POOLER|Transaction|expected none (a direct connection), session or transaction",
+        "POLL_ONLY|yes|expected true or false",
       })
   void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
     ConfigException e =

@@ -67,9 +67,8 @@ class SqlStatementsTest {
               "db/V1__Seed_schema.java|statement.execute(script())",
               "runs database/init.sql, the original description's schema: no values"),
           Map.entry(
-              "db/ConnectionPool.java|prepareStatement(\"SELECT set_config('TimeZone', ?,"
-                  + " false)\")",
-              "the zone is a bind parameter"),
+              "db/SessionSettings.java|prepareStatement(onConnect)",
+              "one of the class's constant set_config statements; the values are bind parameters"),
           Map.entry(
               "queue/RowBatch.java|prepareStatement(target.sql())",
               "RowInsert builds it from checked identifiers and a fixed list of types; values are"

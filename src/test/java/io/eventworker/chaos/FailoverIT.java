@@ -20,7 +20,6 @@ import java.util.BitSet;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -51,13 +50,11 @@ class FailoverIT {
 
   private ChaosReport report;
 
-  @BeforeAll
-  void report() {
-    report = new ChaosReport("PostgreSQL 15");
-  }
-
   @AfterAll
   void writeReport() throws Exception {
+    if (report == null) {
+      return;
+    }
     String text =
         "# Failover runs\n\n"
             + report.table()
@@ -128,6 +125,9 @@ class FailoverIT {
     String mode = replication.name().toLowerCase(Locale.ROOT);
     try (PostgresCluster primary = PostgresCluster.start(null);
         TcpProxy link = TcpProxy.start("127.0.0.1", primary.port())) {
+      if (report == null) {
+        report = new ChaosReport(primary.version());
+      }
       primary.execute("postgres", "CREATE DATABASE " + DB);
       Jar.run(ChaosDatabase.envWithUrl(primary.url(DB)), "migrate");
       try (PostgresCluster standby = primary.startStandby("standby1", link.port())) {

@@ -141,7 +141,7 @@ public final class ConnectionPool {
    * silent (a machine gone, not a refused connection) would use it all up and the standby would
    * never be tried.
    */
-  static Duration connectTimeout(WorkerConfig config) {
+  private static Duration connectTimeout(WorkerConfig config) {
     return config.connectTimeout().multipliedBy(config.database().hostCount());
   }
 

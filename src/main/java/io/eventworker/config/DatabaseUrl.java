@@ -8,8 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A PostgreSQL location parsed from {@code postgresql://user:pass@host:port/db} or a {@code
- * jdbc:postgresql:} URL, with the credentials kept apart so they never reach a log line.
+ * A PostgreSQL location parsed from {@code postgresql://user:pass@host:port/db} (or several hosts,
+ * {@code host1:port1,host2:port2}) or a {@code jdbc:postgresql:} URL, with the credentials kept
+ * apart so they never reach a log line.
  */
 public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
@@ -42,6 +43,25 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
     int at = authority.lastIndexOf('@');
     String hostAndPort = authority.substring(at + 1);
+    StringBuilder hosts = new StringBuilder();
+    for (String one : hostAndPort.split(",", -1)) {
+      hosts.append(hosts.length() == 0 ? "" : ",").append(hostWithPort(setting, url, one));
+    }
+    String database = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
+    if (database.isEmpty()) {
+      throw new ConfigException(setting, mask(url), "the URL names no database");
+    }
+    StringBuilder jdbc = new StringBuilder("jdbc:postgresql://").append(hosts).append('/');
+    jdbc.append(database);
+    if (uri.getRawQuery() != null) {
+      jdbc.append('?').append(uri.getRawQuery());
+    }
+    ServerSelection.check(setting, mask(url), jdbc.toString());
+    return withUserInfo(jdbc.toString(), at < 0 ? null : authority.substring(0, at));
+  }
+
+  /** One {@code host[:port]} of the URL's comma-separated list, as {@code host:port}. */
+  private static String hostWithPort(String setting, String url, String hostAndPort) {
     if (hostAndPort.isEmpty() || hostAndPort.startsWith(":")) {
       throw new ConfigException(setting, mask(url), "the URL names no host");
     }
@@ -63,21 +83,7 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
       throw new ConfigException(
           setting, mask(url), "port " + port + " is out of range (1 to 65535)");
     }
-    String database = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
-    if (database.isEmpty()) {
-      throw new ConfigException(setting, mask(url), "the URL names no database");
-    }
-    StringBuilder jdbc =
-        new StringBuilder("jdbc:postgresql://")
-            .append(hostPort.group(1))
-            .append(':')
-            .append(port)
-            .append('/')
-            .append(database);
-    if (uri.getRawQuery() != null) {
-      jdbc.append('?').append(uri.getRawQuery());
-    }
-    return withUserInfo(jdbc.toString(), at < 0 ? null : authority.substring(0, at));
+    return hostPort.group(1) + ":" + port;
   }
 
   private static DatabaseUrl parseJdbc(String setting, String url) {
@@ -85,6 +91,7 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
     if (org.postgresql.Driver.parseURL(url, null) == null) {
       throw new ConfigException(setting, mask(url), "not a valid jdbc:postgresql: URL");
     }
+    ServerSelection.check(setting, mask(url), url);
     return new DatabaseUrl(url, null, null);
   }
 
@@ -110,6 +117,11 @@ public record DatabaseUrl(String jdbcUrl, String user, String password) {
   public String hostAndPort() {
     int hosts = jdbcUrl.indexOf("//") + 2;
     return jdbcUrl.substring(hosts, pathBounds()[0]);
+  }
+
+  /** How many hosts the URL names: more than one for a primary with standbys. */
+  public int hostCount() {
+    return hostAndPort().split(",", -1).length;
   }
 
   /** The database's name, from the URL's path. */

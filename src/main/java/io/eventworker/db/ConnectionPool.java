@@ -42,7 +42,7 @@ public final class ConnectionPool {
     // above that is closed after the idle timeout.
     hikari.setMinimumIdle(Math.min(config.poolSize(), config.workerThreads() + 1));
     hikari.setIdleTimeout(config.poolIdleTimeout().toMillis());
-    hikari.setConnectionTimeout(config.connectTimeout().toMillis());
+    hikari.setConnectionTimeout(connectTimeout(config).toMillis());
     hikari.setValidationTimeout(Math.min(1000, config.connectTimeout().toMillis()));
     hikari.setAutoCommit(false);
     hikari.setInitializationFailTimeout(use == Use.DAEMON ? -1 : 1);
@@ -110,7 +110,7 @@ public final class ConnectionPool {
     Properties props = new Properties();
     props.setProperty("ApplicationName", "event-worker");
     props.setProperty("connectTimeout", Long.toString(seconds(config.connectTimeout())));
-    props.setProperty("loginTimeout", Long.toString(seconds(config.connectTimeout())));
+    props.setProperty("loginTimeout", Long.toString(seconds(connectTimeout(config))));
     props.setProperty("tcpKeepAlive", "true");
     if (config.pooler() == Pooler.TRANSACTION) {
       // PgBouncer 1.18 cannot keep a named server-side prepared statement for the client that
@@ -124,6 +124,17 @@ public final class ConnectionPool {
       props.setProperty("socketTimeout", Long.toString(seconds(config.socketTimeout())));
     }
     return props;
+  }
+
+  /**
+   * How long one new connection may take: DB_CONNECT_TIMEOUT for each host of the URL. The driver
+   * tries the hosts in turn, each for up to DB_CONNECT_TIMEOUT, but the pool also sets the driver's
+   * login timeout, which bounds the whole attempt; were it one host's timeout, a primary that went
+   * silent (a machine gone, not a refused connection) would use it all up and the standby would
+   * never be tried.
+   */
+  private static Duration connectTimeout(WorkerConfig config) {
+    return config.connectTimeout().multipliedBy(config.database().hostCount());
   }
 
   private static long seconds(Duration d) {

@@ -106,6 +106,35 @@ class WorkerConfigTest {
   }
 
   @Test
+  void acceptsSeveralHostsForAPrimaryAndItsStandbys() {
+    DatabaseUrl url =
+        DatabaseUrl.parse(
+            "DATABASE_URL",
+            "postgres://u:pw@host1:5432,host2:5433,db_3/db?targetServerType=primary");
+    assertEquals(
+        "jdbc:postgresql://host1:5432,host2:5433,db_3:5432/db?targetServerType=primary",
+        url.jdbcUrl());
+    assertEquals(3, url.hostCount());
+    assertEquals("host1:5432,host2:5433,db_3:5432", url.hostAndPort());
+    assertEquals("db", url.databaseName());
+    assertEquals("u", url.user());
+    assertEquals("pw", url.password());
+    assertEquals(
+        "jdbc:postgresql://host1:5432,host2:5433,db_3:5432/other?targetServerType=primary",
+        url.withDatabase("other").jdbcUrl());
+    DatabaseUrl jdbc =
+        DatabaseUrl.parse(
+            "DATABASE_URL",
+            "jdbc:postgresql://a:1,b:2/db?targetServerType=primary&hostRecheckSeconds=2");
+    assertEquals(2, jdbc.hostCount());
+    assertEquals("a:1,b:2", jdbc.hostAndPort());
+    assertEquals(1, DatabaseUrl.parse("DATABASE_URL", "postgresql://h/d").hostCount());
+    // The deprecated name of primary, and any choice at all for one host.
+    DatabaseUrl.parse("DATABASE_URL", "postgresql://a,b/d?targetServerType=master");
+    DatabaseUrl.parse("DATABASE_URL", "postgresql://a/d?targetServerType=preferSecondary");
+  }
+
+  @Test
   void pointsAtAnotherDatabaseOfTheSameServer() {
     DatabaseUrl url =
         DatabaseUrl.parse("DATABASE_URL", "postgresql://u:p@h:6000/first?sslmode=require");
@@ -213,6 +242,18 @@ class WorkerConfigTest {
         "DATABASE_URL|postgresql://u@:5/d|names no host",
         "DATABASE_URL|postgresql://u@h:70000/d|port 70000 is out of range",
         "DATABASE_URL|postgresql://u@h!x:5/d|are not a host name or address",
+        "DATABASE_URL|postgresql://u@h1,h2/d|a URL with 2 hosts needs targetServerType=primary",
+        "DATABASE_URL|postgresql://u@h1,h2/d?targetServerType=any|needs targetServerType=primary",
+        "DATABASE_URL|jdbc:postgresql://h1,h2/d?targetServerType=preferPrimary|needs"
+            + " targetServerType=primary",
+        "DATABASE_URL|postgresql://u@h/d?targetServerType=leader|targetServerType=leader is not"
+            + " one of any, primary",
+        "DATABASE_URL|postgresql://u@a,b/d?targetServerType=primary&hostRecheckSeconds=soon"
+            + "|hostRecheckSeconds=soon is not a whole number",
+        "DATABASE_URL|postgresql://u@h1,/d?targetServerType=primary|names no host",
+        "DATABASE_URL|postgresql://u@h1,h2:99999/d?targetServerType=primary|port 99999 is out of"
+            + " range",
+        "DATABASE_URL|postgresql://u@h1,h!2/d?targetServerType=primary|are not a host name",
         "DB_POOL_SIZE|ten|expected a whole number from 2 to 1000",
         "DB_POOL_SIZE|0|expected a whole number from 2 to 1000",
         "WORKER_THREADS|-1|expected a whole number from 1 to 256",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.eventworker.config.DatabaseUrl;
 import io.eventworker.testing.Programs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +132,9 @@ class ComposeFileIT {
       }
     }
     assertEquals(
-        6, published, "PostgreSQL, worker, exporter, Prometheus, Alertmanager and Grafana");
+        7,
+        published,
+        "PostgreSQL, its optional standby, worker, exporter, Prometheus, Alertmanager and Grafana");
     JsonNode open =
         config(Map.of("PUBLISH_ADDRESS", "0.0.0.0", "WORKER_PORT", "8080-8082")).get("services");
     assertEquals("0.0.0.0", ports(open.get("mock-postgres")).get(0).hostIp());
@@ -152,6 +155,46 @@ class ComposeFileIT {
             .at("/postgres-exporter/environment/DATA_SOURCE_NAME")
             .asText()
             .contains(":s3cret@mock-postgres"));
+  }
+
+  @Test
+  void offersAStreamingStandbyAsAProfileThatTheWorkerCanFailOverTo() throws Exception {
+    JsonNode services =
+        config(Map.of("DATABASE_HOSTS", "mock-postgres:5432,postgres-standby:5432"))
+            .get("services");
+    JsonNode standby = services.get("postgres-standby");
+    assertEquals("[\"standby\"]", standby.get("profiles").toString(), "only with --profile");
+    assertEquals("postgres:15-alpine", standby.get("image").asText());
+    assertEquals("postgres", standby.get("user").asText());
+    assertTrue(publishes(standby, 5434, 5432), standby.get("ports").toString());
+    assertEquals("service_healthy", standby.at("/depends_on/mock-postgres/condition").asText());
+    assertEquals("mock-postgres", standby.at("/environment/PRIMARY_HOST").asText());
+    assertEquals("standby1", standby.at("/environment/STANDBY_NAME").asText());
+    List<String> volumes = texts(standby.get("volumes"));
+    assertTrue(
+        volumes.contains("postgres-standby-data:/var/lib/postgresql/data:rw"), volumes.toString());
+    assertTrue(
+        volumes.stream()
+            .anyMatch(
+                v ->
+                    v.endsWith(
+                        "/deploy/postgres/standby-entrypoint.sh:/opt/standby/standby-entrypoint.sh:ro")),
+        volumes.toString());
+    String entrypoint = Files.readString(Path.of("deploy/postgres/standby-entrypoint.sh"));
+    assertTrue(entrypoint.contains("pg_basebackup -D \"$PGDATA\" -X stream -R"), entrypoint);
+    assertTrue(entrypoint.contains("application_name=$STANDBY_NAME"), entrypoint);
+    // The primary lets POSTGRES_USER replicate from the Compose network.
+    assertTrue(
+        Files.readString(Path.of("deploy/postgres/initdb/replication.sh"))
+            .contains("host replication"));
+
+    String url = services.at("/worker/environment/DATABASE_URL").asText();
+    assertEquals(
+        "postgresql://app_user@mock-postgres:5432,postgres-standby:5432/mockdb"
+            + "?targetServerType=primary",
+        url);
+    // The worker accepts it as it starts.
+    assertEquals(2, DatabaseUrl.parse("DATABASE_URL", url).hostCount());
   }
 
   private static JsonNode config(Map<String, String> env) throws Exception {

@@ -26,6 +26,8 @@ class PrometheusRulesIT {
       Set.of(
           "PostgresDown",
           "PostgresConnectionsHigh",
+          "PostgresReplicationLag",
+          "PostgresStandbyDisconnected",
           "EventWorkerDown",
           "EventWorkerNotReady",
           "EventQueueBacklog",

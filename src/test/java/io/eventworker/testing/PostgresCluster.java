@@ -137,6 +137,69 @@ public final class PostgresCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * A streaming standby of this (running) cluster, started: {@code pg_basebackup -R} from it into a
+   * temporary folder of its own (which writes standby.signal and primary_conninfo), on a port of
+   * its own, connecting as {@code applicationName}, the name {@code synchronous_standby_names}
+   * refers to. Returns once the standby accepts (read-only) connections.
+   */
+  public PostgresCluster startStandby(String applicationName) throws IOException {
+    return startStandby(applicationName, port);
+  }
+
+  /**
+   * The same, streaming from port {@code upstreamPort} of 127.0.0.1 (a proxy in front of this
+   * cluster, that can stall the replication link) once the base backup is taken.
+   */
+  public PostgresCluster startStandby(String applicationName, int upstreamPort) throws IOException {
+    Path standbyDir = Files.createTempDirectory("ew-pg-standby-");
+    PostgresCluster standby = new PostgresCluster(bin, standbyDir, WorkerProcess.freePort(), root);
+    if (root) {
+      standby.check(
+          Programs.run(
+              Map.of(),
+              Duration.ofSeconds(30),
+              "chown",
+              "postgres:postgres",
+              standbyDir.toString()));
+    }
+    String conninfo = "host=127.0.0.1 user=postgres application_name=" + applicationName;
+    standby.check(
+        standby.server(
+            Duration.ofMinutes(2),
+            "pg_basebackup",
+            "-d",
+            conninfo + " port=" + port,
+            "-D",
+            standby.data.toString(),
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "-R",
+            "--no-sync"));
+    // Read after the primary's settings copied with the data folder: the later line wins.
+    String own =
+        "\nport = "
+            + standby.port
+            + "\nunix_socket_directories = '"
+            + standbyDir
+            + "'\nprimary_conninfo = '"
+            + conninfo
+            + " port="
+            + upstreamPort
+            + "'\n";
+    Path auto = standby.data.resolve("postgresql.auto.conf");
+    Files.writeString(auto, own, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    standby.startServer();
+    return standby;
+  }
+
+  /** Promotes this standby to a primary and waits until it accepts writes. */
+  public void promote() {
+    check(server(Duration.ofSeconds(60), "pg_ctl", "-D", data.toString(), "-w", "promote"));
+  }
+
   /** The data folder. */
   public Path dataDir() {
     return data;

@@ -41,6 +41,11 @@ final class ChaosDoc {
 
       {table}
 
+      Rows 7 come from `FailoverIT`, a class of its own. Each class rewrites only its own rows of
+      this table (with `-Dchaos.updateDoc=true`), so rows 1-6 and rows 7 may come from different
+      runs; the date above is that of rows 1-6, and `target/chaos/FAILOVER.md` holds the failover
+      run's own report.
+
       - **events**: events the producers inserted; about 1% are invalid (every event whose number is
         a multiple of 97).
       - **processed / failed**: events marked `processed` / `failed` at the end.

@@ -8,7 +8,6 @@ import io.eventworker.testing.PostgresCluster;
 import io.eventworker.testing.TcpProxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -87,7 +86,14 @@ class ChaosIT {
           report.write(REPORT);
           System.out.println("[chaos] wrote " + REPORT);
           if (Boolean.getBoolean("chaos.updateDoc")) {
-            Files.copy(REPORT, DOC, StandardCopyOption.REPLACE_EXISTING);
+            // FailoverIT's rows (7) are kept as they were: only a run of that class replaces them.
+            String kept = Files.exists(DOC) ? Files.readString(DOC) : "";
+            Files.writeString(
+                DOC,
+                ChaosReport.replaceRows(
+                    Files.readString(REPORT),
+                    FailoverIT.ROW_PREFIX,
+                    ChaosReport.rows(kept, FailoverIT.ROW_PREFIX)));
             System.out.println("[chaos] copied it to " + DOC + " (-Dchaos.updateDoc=true)");
           }
         } else {

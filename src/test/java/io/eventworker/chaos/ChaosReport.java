@@ -184,6 +184,40 @@ final class ChaosReport {
     return "unknown";
   }
 
+  /**
+   * {@code doc} with its scenario table's rows that start with {@code prefix} replaced by {@code
+   * rows}, appended after the table's last row. The suite's classes each own their rows of one
+   * table: ChaosIT rows 1-6, FailoverIT rows 7, each rewritten only by a run of its own class.
+   */
+  static String replaceRows(String doc, String prefix, List<String> rows) {
+    List<String> lines = new ArrayList<>(doc.lines().filter(l -> !l.startsWith(prefix)).toList());
+    int header = -1;
+    for (int i = 0; i < lines.size() && header < 0; i++) {
+      if (lines.get(i).startsWith("| scenario | events |")) {
+        header = i;
+      }
+    }
+    if (header < 0) {
+      throw new IllegalArgumentException("no scenario table in the report");
+    }
+    int end = header;
+    while (end + 1 < lines.size() && lines.get(end + 1).startsWith("|")) {
+      end++;
+    }
+    lines.addAll(end + 1, rows);
+    return String.join("\n", lines) + "\n";
+  }
+
+  /** The table rows of {@code doc} that start with {@code prefix}. */
+  static List<String> rows(String doc, String prefix) {
+    return doc.lines().filter(l -> l.startsWith(prefix)).toList();
+  }
+
+  /** The rows of this run's table, one line each, as {@link #table()} prints them. */
+  synchronized List<String> rowLines() {
+    return table().lines().skip(2).toList();
+  }
+
   /** Prints the tables to standard output. */
   synchronized void print() {
     System.out.println();

@@ -6,9 +6,11 @@ import io.eventworker.testing.Cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The help a new user reads first: whole sentences, not lines cut where the source broke them. */
+@Tag("unit")
 class HelpTextTest {
 
   @Test

@@ -8,10 +8,12 @@ import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What the one-shot commands say about a database they cannot use yet: the same, in one line. */
+@Tag("database")
 class UnreadyDatabaseTest {
 
   private static final List<List<String>> COMMANDS =

@@ -11,12 +11,14 @@ import io.eventworker.testing.TestDatabase;
 import io.eventworker.worker.Handlers;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A handler that declares where its tables' migrations live has them applied by {@code migrate}.
  */
+@Tag("database")
 class HandlerMigrationsTest {
 
   @RegisterExtension final TestDatabase empty = TestDatabase.empty();

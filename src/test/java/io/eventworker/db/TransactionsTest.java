@@ -9,9 +9,11 @@ import io.eventworker.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+@Tag("database")
 class TransactionsTest {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

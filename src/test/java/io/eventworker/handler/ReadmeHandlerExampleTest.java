@@ -21,10 +21,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The handler README's "Adding a handler" shows compiles against the public API, and works. */
+@Tag("unit")
 class ReadmeHandlerExampleTest {
 
   private static final Pattern EXAMPLE =

@@ -11,11 +11,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** A handler bound to a record gets its payload filled in, or the messages PayloadFields gives. */
+@Tag("unit")
 class TypedEventHandlerTest {
 
   record Where(String country, Optional<String> city) {}

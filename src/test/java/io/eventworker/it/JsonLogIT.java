@@ -11,12 +11,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * LOG_FORMAT=json: every line the daemon writes is one JSON object an operator's shipper can read.
  */
+@Tag("process")
 class JsonLogIT {
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();

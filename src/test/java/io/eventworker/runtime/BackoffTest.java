@@ -7,8 +7,10 @@ import io.eventworker.runtime.Backoff.Jitter;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class BackoffTest {
 
   @Test

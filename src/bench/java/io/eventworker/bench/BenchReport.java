@@ -146,9 +146,10 @@ public final class BenchReport {
 
   /**
    * A table of its own, printed after the main one: {@code header} names the columns, each row
-   * holds one text per column; the JSON gets the same rows as objects under {@code key}.
+   * holds one text per column; the JSON gets the same rows as objects under {@code key}. Returns
+   * the table's text, for the progress output (a later failure would lose the report).
    */
-  void table(String key, String title, List<String> header, List<List<String>> lines) {
+  String table(String key, String title, List<String> header, List<List<String>> lines) {
     ArrayNode array = json.withArray(key);
     int[] widths = new int[header.size()];
     for (int i = 0; i < widths.length; i++) {
@@ -167,6 +168,7 @@ public final class BenchReport {
       }
     }
     tables.add(out.toString());
+    return out.toString();
   }
 
   private static String tableLine(List<String> cells, int[] widths) {

@@ -109,7 +109,7 @@ final class ColdStart {
           null,
           null);
     }
-    report.table(
+    String text = report.table(
         "cold_start",
         "cold start: the first "
             + n
@@ -126,6 +126,7 @@ final class ColdStart {
             "cold of first JVM's warm",
             "JIT CPU, cold drain"),
         lines);
+    progress.print(text);
   }
 
   private Round round(Variant variant) throws Exception {

@@ -78,15 +78,18 @@ final class ScaleIn {
             && duplicated == 0
             && missingRows == 0
             && exits.stream().allMatch(e -> e == 0);
+    String seen =
+        BenchReport.format(
+            "at %.0f%%, exits %s: lost %d, duplicated %d, rows missing %d, attempts > 1 %d",
+            100 * processedAtSignal, exits, lost, duplicated, missingRows, c[2]);
     report.check(
         "scale_in",
         PROCESSES + " processes, " + STOPPED + " SIGTERMed mid-drain",
         n,
-        BenchReport.format(
-            "at %.0f%%, exits %s: lost %d, duplicated %d, rows missing %d, attempts > 1 %d",
-            100 * processedAtSignal, exits, lost, duplicated, missingRows, c[2]),
+        seen,
         "lost 0, duplicated 0",
         met);
+    progress.println("bench: scale-in: " + seen);
   }
 
   private static long processed(BenchDatabase db) throws java.sql.SQLException {

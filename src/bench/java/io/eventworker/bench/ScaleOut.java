@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -17,6 +18,10 @@ import java.util.function.ToDoubleFunction;
 final class ScaleOut {
 
   static final int[] PROCESSES = {1, 2, 4, 8};
+  // Threads per process: 8 processes' pools (3 connections each) and a floor from as many
+  // connections as they have threads then take 40 of the server's 100 (max_connections), which
+  // leaves room for other clients; with 4 threads each, 72 ran out ("too many clients").
+  static final int THREADS = 2;
 
   /** Warms workers up until their compilers are quiet (the benchmark's own warm-up). */
   interface WarmUp {
@@ -81,12 +86,12 @@ final class ScaleOut {
                   l.worker().running(), l.worker().waiting(), l.worker().idleInTransaction()),
               l.worker().topWait()));
     }
-    report.table(
+    String text = report.table(
         "scale_out",
         "scale-out on one PostgreSQL: "
             + n
             + " events per round, "
-            + options.threads()
+            + THREADS
             + " threads per process, medians of "
             + rounds
             + " alternated rounds each",
@@ -105,11 +110,12 @@ final class ScaleOut {
             "backends run/wait/idle-in-tx",
             "top wait"),
         table);
+    progress.print(text);
   }
 
   private Line measure(int processes) throws Exception {
     long n = options.events();
-    int connections = processes * options.threads();
+    int connections = processes * THREADS;
     progress.println(
         "bench: scale-out: "
             + processes
@@ -125,7 +131,9 @@ final class ScaleOut {
     List<ServerLoad.Figures> floorLoad = new ArrayList<>();
     List<Double> workerCores = new ArrayList<>();
     PairedRounds.Result result;
-    try (WorkerGroup workers = WorkerGroup.start(db, options.withReplicas(processes))) {
+    Benchmark.Options o = options.with(n, THREADS, options.batchSize(), processes);
+    try (WorkerGroup workers =
+        WorkerGroup.start(db, o, Map.of("DB_POOL_SIZE", Integer.toString(THREADS + 1)))) {
       warmUp.run(workers);
       db.insertForFloor(Math.min(20_000, n / 5));
       SqlFloor.drain(db, connections, options.batchSize());

@@ -109,23 +109,24 @@ final class ColdStart {
           null,
           null);
     }
-    String text = report.table(
-        "cold_start",
-        "cold start: the first "
-            + n
-            + " events of a fresh process against the same process warm, medians of "
-            + rounds
-            + " rounds",
-        List.of(
-            "JVM",
-            "start to ready",
-            "cold events/s",
-            "warm events/s",
-            "cold of warm",
-            "incl. start-up",
-            "cold of first JVM's warm",
-            "JIT CPU, cold drain"),
-        lines);
+    String text =
+        report.table(
+            "cold_start",
+            "cold start: the first "
+                + n
+                + " events of a fresh process against the same process warm, medians of "
+                + rounds
+                + " rounds",
+            List.of(
+                "JVM",
+                "start to ready",
+                "cold events/s",
+                "warm events/s",
+                "cold of warm",
+                "incl. start-up",
+                "cold of first JVM's warm",
+                "JIT CPU, cold drain"),
+            lines);
     progress.print(text);
   }
 

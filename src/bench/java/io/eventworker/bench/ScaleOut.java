@@ -86,30 +86,31 @@ final class ScaleOut {
                   l.worker().running(), l.worker().waiting(), l.worker().idleInTransaction()),
               l.worker().topWait()));
     }
-    String text = report.table(
-        "scale_out",
-        "scale-out on one PostgreSQL: "
-            + n
-            + " events per round, "
-            + THREADS
-            + " threads per process, medians of "
-            + rounds
-            + " alternated rounds each",
-        List.of(
-            "processes",
-            "connections",
-            "events/s",
-            "per process",
-            "of 1 process",
-            "SQL floor/s",
-            "of floor",
-            "PG CPU (cores)",
-            "PG CPU, floor",
-            "worker CPU",
-            "machine busy",
-            "backends run/wait/idle-in-tx",
-            "top wait"),
-        table);
+    String text =
+        report.table(
+            "scale_out",
+            "scale-out on one PostgreSQL: "
+                + n
+                + " events per round, "
+                + THREADS
+                + " threads per process, medians of "
+                + rounds
+                + " alternated rounds each",
+            List.of(
+                "processes",
+                "connections",
+                "events/s",
+                "per process",
+                "of 1 process",
+                "SQL floor/s",
+                "of floor",
+                "PG CPU (cores)",
+                "PG CPU, floor",
+                "worker CPU",
+                "machine busy",
+                "backends run/wait/idle-in-tx",
+                "top wait"),
+            table);
     progress.print(text);
   }
 

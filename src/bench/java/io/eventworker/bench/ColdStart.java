@@ -62,7 +62,7 @@ final class ColdStart {
   }
 
   void run(BenchReport report, List<Variant> variants, int rounds) throws Exception {
-    long n = options.events();
+    long n = backlog();
     List<List<Round>> byVariant = new ArrayList<>();
     variants.forEach(v -> byVariant.add(new ArrayList<>()));
     for (int r = 0; r < rounds; r++) {
@@ -130,8 +130,13 @@ final class ColdStart {
     progress.print(text);
   }
 
+  /** The backlog: at least 20,000 events, so that even a small --events outlasts the start. */
+  private long backlog() {
+    return Math.max(20_000, options.events());
+  }
+
   private Round round(Variant variant) throws Exception {
-    long n = options.events();
+    long n = backlog();
     db.reset();
     db.insert(n, "pending");
     db.settle();
@@ -153,6 +158,9 @@ final class ColdStart {
       }
       double cold = (System.nanoTime() - started) / 1e9;
       double compiling = worker.compilerSeconds() - compilingAtReady;
+      if (atReady >= n) {
+        throw new IOException("cold start: the backlog was drained before the worker was ready");
+      }
       warmUp.run(group);
       db.settle();
       double warm = PairedRounds.secondsToProcess(group, n, () -> db.insert(n, "pending"));

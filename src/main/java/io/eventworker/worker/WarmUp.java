@@ -36,10 +36,10 @@ public final class WarmUp {
         types.add(type);
       }
     }
-    long rows = 0;
     if (types.isEmpty()) {
       return 0;
     }
+    long rows = 0;
     for (int b = 0; b < batches; b++) {
       BatchRows batch = new BatchRows(new EventRepository());
       for (int i = 0; i < batchSize; i++) {

@@ -85,6 +85,8 @@ class BenchIT {
     JsonNode coldStart = report.get("cold_start");
     assertEquals(3, coldStart.size(), coldStart.toString());
     for (int v = 0; v < 3; v++) {
+      assertEquals(
+          20_000, results.at("/cold_start_" + v + "/events").asLong(), "the least backlog");
       assertTrue(results.at("/cold_start_" + v + "/ratio").asDouble() > 0, results.toString());
       assertTrue(results.at("/cold_start_ready_" + v + "/value").asDouble() > 0);
     }

@@ -16,6 +16,16 @@ RUN mvn -B -q package -Dmaven.test.skip=true
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /src/target/event-worker.jar /app/event-worker.jar
+# Application class-data sharing: a training run (the hidden warm-up command, which runs the
+# handlers on synthetic events in memory and needs no database) archives the classes it loaded, and
+# the ENTRYPOINT maps them instead of loading and verifying them again: a replica started during a
+# burst is ready sooner (docs/SCALING.md). The training run's heap is sized as in a small
+# container, so that its compressed-pointer mode is the one the JVM uses at run time; a JVM that
+# cannot use the archive warns and starts without it.
+RUN java -XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:MaxRAM=512m \
+      -XX:ArchiveClassesAtExit=/app/event-worker.jsa -Xlog:cds=error \
+      -cp /app/event-worker.jar io.eventworker.cli.Main warm-up \
+  && test -s /app/event-worker.jsa
 # Handler jars dropped here (a volume, or a derived image's COPY) are on the classpath.
 RUN mkdir -p /app/handlers
 # A fixed, unprivileged UID and GID with no account: volumes and a Kubernetes securityContext can
@@ -32,5 +42,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # which stops every worker thread to collect; G1 is what docs/PERFORMANCE.md measures.
 # The launcher itself expands the classpath's handlers/* to the jars in that folder.
 ENTRYPOINT ["java", "-XX:+UseG1GC", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", \
-  "-cp", "/app/event-worker.jar:/app/handlers/*", "io.eventworker.cli.Main"]
+  "-XX:SharedArchiveFile=/app/event-worker.jsa", "-cp", "/app/event-worker.jar:/app/handlers/*", "io.eventworker.cli.Main"]
 CMD ["run"]

@@ -92,6 +92,29 @@ public final class BenchCommand implements Callable<Integer> {
       description = "also measure throughput across threads, batch sizes and processes")
   boolean sweep;
 
+  @Option(
+      names = "--scale-out",
+      description =
+          "run only the scale-out table (1, 2, 4 and 8 processes against the SQL floor) and the"
+              + " scale-in check (SIGTERM mid-drain); a run without --scale-out or --cold-start"
+              + " runs every case")
+  boolean scaleOut;
+
+  @Option(
+      names = "--cold-start",
+      description =
+          "run only the cold-start rounds: the first events of a fresh process against the same"
+              + " process warm, and the time to ready")
+  boolean coldStart;
+
+  @Option(
+      names = "--cold-start-jvm",
+      paramLabel = "FLAGS",
+      description =
+          "with the cold-start rounds, also the image's JVM with these extra flags"
+              + " (repeatable), e.g. \"-XX:TieredStopAtLevel=1\"")
+  java.util.List<String> coldStartFlags = new java.util.ArrayList<>();
+
   @Option(names = "--quick", description = "smaller cases: the whole run within about two minutes")
   boolean quick;
 
@@ -133,7 +156,18 @@ public final class BenchCommand implements Callable<Integer> {
         Benchmark.run(
             config,
             given,
-            new Benchmark.Options(n, t, b, replicas, sweep, quick, workerMemory),
+            new Benchmark.Options(
+                n,
+                t,
+                b,
+                replicas,
+                sweep,
+                quick,
+                workerMemory,
+                !scaleOut && !coldStart,
+                scaleOut || !coldStart,
+                coldStart || !scaleOut,
+                coldStartFlags),
             System.err);
     spec.commandLine().getOut().print(json ? report.json() + "\n" : report.table());
     spec.commandLine().getOut().flush();

@@ -276,6 +276,20 @@ final class BenchDatabase implements AutoCloseable {
     }
   }
 
+  /** The columns of the one row {@code sql} returns, as numbers. */
+  long[] queryLongs(String sql) throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      long[] values = new long[rs.getMetaData().getColumnCount()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = rs.getLong(i + 1);
+      }
+      return values;
+    }
+  }
+
   @Override
   public void close() throws SQLException {
     if (dropAtEnd) {

@@ -24,6 +24,7 @@ public final class BenchReport {
 
   private final Map<String, Object> facts = new LinkedHashMap<>();
   private final List<Row> rows = new ArrayList<>();
+  private final List<String> tables = new ArrayList<>();
   private final ObjectNode json = Json.MAPPER.createObjectNode();
   private final ObjectNode results = json.putObject("results");
 
@@ -135,6 +136,54 @@ public final class BenchReport {
             null));
   }
 
+  /**
+   * A check with a yes-or-no outcome, such as nothing lost: what was seen, and whether it holds.
+   */
+  void check(String key, String name, long events, String seen, String target, boolean met) {
+    rows.add(new Row(name, Long.toString(events), "", seen, "", target, met));
+    results.putObject(key).put("events", events).put("seen", seen).put("met", met);
+  }
+
+  /**
+   * A table of its own, printed after the main one: {@code header} names the columns, each row
+   * holds one text per column; the JSON gets the same rows as objects under {@code key}. Returns
+   * the table's text, for the progress output (a later failure would lose the report).
+   */
+  String table(String key, String title, List<String> header, List<List<String>> lines) {
+    ArrayNode array = json.withArray(key);
+    int[] widths = new int[header.size()];
+    for (int i = 0; i < widths.length; i++) {
+      widths[i] = header.get(i).length();
+      for (List<String> line : lines) {
+        widths[i] = Math.max(widths[i], line.get(i).length());
+      }
+    }
+    StringBuilder out = new StringBuilder("\n").append(title).append('\n');
+    out.append(tableLine(header, widths));
+    for (List<String> line : lines) {
+      out.append(tableLine(line, widths));
+      ObjectNode o = array.addObject();
+      for (int i = 0; i < header.size(); i++) {
+        o.put(header.get(i), line.get(i));
+      }
+    }
+    tables.add(out.toString());
+    return out.toString();
+  }
+
+  private static String tableLine(List<String> cells, int[] widths) {
+    StringBuilder line = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      String cell = cells.get(i);
+      line.append(i == 0 ? "" : "  ")
+          .append(
+              i == 0
+                  ? cell + " ".repeat(widths[i] - cell.length())
+                  : format("%" + widths[i] + "s", cell));
+    }
+    return line.toString().stripTrailing() + "\n";
+  }
+
   public String table() {
     StringBuilder out = new StringBuilder();
     facts.forEach((k, v) -> out.append(format("%-20s %s%n", k, v)));
@@ -153,6 +202,7 @@ public final class BenchReport {
               r.target(),
               r.met() == null ? "" : r.met() ? "met" : "MISSED"));
     }
+    tables.forEach(out::append);
     return out.toString();
   }
 
@@ -169,7 +219,7 @@ public final class BenchReport {
     return Math.round(v * 1000) / 1000.0;
   }
 
-  private static String format(String pattern, Object... args) {
+  static String format(String pattern, Object... args) {
     return String.format(Locale.ROOT, pattern, args);
   }
 }

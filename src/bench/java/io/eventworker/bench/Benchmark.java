@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +20,11 @@ import java.util.Map;
  */
 public final class Benchmark {
 
-  /** What to run. */
+  /**
+   * What to run: the throughput, latency and depth cases ({@code cases}), the scale-out table and
+   * scale-in check ({@code scaleOut}), the cold-start rounds ({@code coldStart}, with a variant per
+   * entry of {@code coldStartFlags} besides the image's JVM with and without its archive).
+   */
   public record Options(
       long events,
       int threads,
@@ -27,7 +32,42 @@ public final class Benchmark {
       int replicas,
       boolean sweep,
       boolean quick,
-      String workerMemory) {}
+      String workerMemory,
+      boolean cases,
+      boolean scaleOut,
+      boolean coldStart,
+      List<String> coldStartFlags) {
+
+    Options withReplicas(int processes) {
+      return new Options(
+          events,
+          threads,
+          batchSize,
+          processes,
+          false,
+          quick,
+          workerMemory,
+          cases,
+          scaleOut,
+          coldStart,
+          coldStartFlags);
+    }
+
+    Options with(long events, int threads, int batchSize, int processes) {
+      return new Options(
+          events,
+          threads,
+          batchSize,
+          processes,
+          false,
+          quick,
+          workerMemory,
+          cases,
+          scaleOut,
+          coldStart,
+          coldStartFlags);
+    }
+  }
 
   /** Prepares a case's database before its workers start; closed after the measurement. */
   private interface Setup {
@@ -43,6 +83,8 @@ public final class Benchmark {
   }
 
   private static final Setup NOTHING = () -> () -> {};
+  // The synthetic events of the cold-start variant that warms up before it reports ready.
+  private static final int WARM_UP_EVENTS = 100_000;
 
   private final BenchDatabase db;
   private final Options options;
@@ -72,7 +114,6 @@ public final class Benchmark {
   }
 
   private BenchReport run() throws Exception {
-    long n = options.events();
     int threads = options.threads();
     int batch = options.batchSize();
     report.fact("cores", Runtime.getRuntime().availableProcessors());
@@ -88,7 +129,47 @@ public final class Benchmark {
             + options.workerMemory()
             + " container");
     report.fact("database", db.name());
+    ImageJvm.buildArchive(WorkerInstance.javaCommand());
+    if (options.cases()) {
+      cases();
+    }
+    if (options.scaleOut()) {
+      new ScaleOut(db, options, rounds, this::warmUp, progress).run(report);
+      ScaleIn.run(db, options, report, progress);
+    }
+    if (options.coldStart()) {
+      new ColdStart(db, options, this::warmUp, progress)
+          .run(report, coldStartVariants(), options.quick() ? 2 : 3);
+    }
+    return report;
+  }
 
+  /** The image's JVM without and with its archive, and the archive with each extra set of flags. */
+  private List<ColdStart.Variant> coldStartVariants() {
+    List<ColdStart.Variant> variants = new ArrayList<>();
+    variants.add(
+        new ColdStart.Variant(
+            "no archive",
+            new WorkerInstance.Jvm("no archive", ImageJvm.flagsWithoutArchive()),
+            Map.of()));
+    variants.add(new ColdStart.Variant("image", WorkerInstance.Jvm.IMAGE, Map.of()));
+    variants.add(
+        new ColdStart.Variant(
+            "image, WARM_UP_EVENTS=" + WARM_UP_EVENTS,
+            WorkerInstance.Jvm.IMAGE,
+            Map.of("WARM_UP_EVENTS", Integer.toString(WARM_UP_EVENTS))));
+    for (String extra : options.coldStartFlags()) {
+      List<String> flags = new ArrayList<>(WorkerInstance.Jvm.IMAGE.flags());
+      flags.addAll(List.of(extra.trim().split("\\s+")));
+      variants.add(
+          new ColdStart.Variant(
+              "image " + extra.trim(), new WorkerInstance.Jvm(extra, flags), Map.of()));
+    }
+    return variants;
+  }
+
+  private void cases() throws Exception {
+    long n = options.events();
     workerAgainstFloor();
     // The yardstick of the "of worker" cases, measured as they are: one drain by workers just
     // warmed up, on a table just filled.
@@ -177,7 +258,6 @@ public final class Benchmark {
     if (options.sweep()) {
       sweep(n);
     }
-    return report;
   }
 
   private void latency(Drain base) throws Exception {
@@ -409,8 +489,7 @@ public final class Benchmark {
     for (int i = 0; i < maxRounds && quietRounds < quietNeeded; i++) {
       double compilingBefore = workers.compilerSeconds();
       double seconds = kinds[i % kinds.length].seconds();
-      boolean quiet =
-          workers.compilerSeconds() - compilingBefore < 0.05 * seconds * options.replicas();
+      boolean quiet = workers.compilerSeconds() - compilingBefore < 0.05 * seconds * workers.size();
       quietRounds = quiet ? quietRounds + 1 : 0;
     }
   }
@@ -447,8 +526,7 @@ public final class Benchmark {
     long events = Math.max(20_000, n / 4);
     for (int threads : new int[] {1, 2, 4, 8}) {
       for (int batch : new int[] {50, 100, 200, 500}) {
-        Options o =
-            new Options(events, threads, batch, 1, false, options.quick(), options.workerMemory());
+        Options o = options.with(events, threads, batch, 1);
         Drain d =
             new Benchmark(db, o, progress)
                 .drain(threads + " threads, batch " + batch, events, events, NOTHING);
@@ -456,15 +534,7 @@ public final class Benchmark {
       }
     }
     for (int replicas : new int[] {2, 3}) {
-      Options o =
-          new Options(
-              events,
-              2,
-              options.batchSize(),
-              replicas,
-              false,
-              options.quick(),
-              options.workerMemory());
+      Options o = options.with(events, 2, options.batchSize(), replicas);
       Drain d =
           new Benchmark(db, o, progress)
               .drain(replicas + " processes of 2 threads", events, events, NOTHING);

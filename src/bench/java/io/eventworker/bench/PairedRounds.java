@@ -59,7 +59,7 @@ final class PairedRounds {
     return (System.nanoTime() - started) / 1e9;
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     return BenchReport.percentile(values.stream().sorted().toList(), 0.5);
   }
 }

@@ -30,6 +30,23 @@ final class WorkerGroup implements AutoCloseable {
     return workers;
   }
 
+  /** A group of one process started elsewhere; closing the group stops it. */
+  static WorkerGroup of(WorkerInstance worker) {
+    WorkerGroup group = new WorkerGroup();
+    group.processes.add(worker);
+    return group;
+  }
+
+  /** How many worker processes the group has (some may have been stopped). */
+  int size() {
+    return processes.size();
+  }
+
+  /** The {@code i}-th process. */
+  WorkerInstance get(int i) {
+    return processes.get(i);
+  }
+
   long handled() throws IOException {
     return (long) sum(WorkerInstance::handled);
   }

@@ -17,10 +17,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A worker process started from this jar with the image's JVM flags, as one small container runs
- * it: {@code -XX:MaxRAM} stands in for the container's memory limit (it sizes the heap, but the
- * collector is the JVM's pick for the host, hence the image names it). The benchmark counts its
- * progress through /metrics and reads its CPU time and peak memory from /proc.
+ * A worker process started from the built jar with the image's JVM flags and class-data-sharing
+ * archive ({@link ImageJvm}), as one small container runs it: {@code -XX:MaxRAM} stands in for the
+ * container's memory limit (it sizes the heap, but the collector is the JVM's pick for the host,
+ * hence the image names it). The benchmark counts its progress through /metrics and reads its CPU
+ * time and peak memory from /proc.
  */
 final class WorkerInstance implements AutoCloseable {
 
@@ -36,33 +37,57 @@ final class WorkerInstance implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
+  private final long startedNanos;
 
-  private WorkerInstance(Process process, Path log, int port) {
+  private WorkerInstance(Process process, Path log, int port, long startedNanos) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.startedNanos = startedNanos;
   }
 
-  /** Starts {@code run} on the benchmark's database with the given settings. */
+  /** The JVM a worker runs in: its flags besides the memory limit, and a name for the tables. */
+  record Jvm(String name, List<String> flags) {
+    /** The image's JVM, with its class-data-sharing archive (see {@link ImageJvm}). */
+    static final Jvm IMAGE = new Jvm("image", ImageJvm.flags(ImageJvm.ARCHIVE.toString()));
+  }
+
+  /** Starts {@code run} on the benchmark's database with the given settings, and waits for it. */
   static WorkerInstance start(
       BenchDatabase db, int threads, int batchSize, String memory, Map<String, String> settings)
+      throws IOException {
+    WorkerInstance worker = launch(db, Jvm.IMAGE, threads, batchSize, memory, settings);
+    worker.awaitReady();
+    return worker;
+  }
+
+  /**
+   * Starts {@code run} of the jar in {@code jvm} on the benchmark's database with the given
+   * settings, without waiting for it to be ready.
+   */
+  static WorkerInstance launch(
+      BenchDatabase db,
+      Jvm jvm,
+      int threads,
+      int batchSize,
+      String memory,
+      Map<String, String> settings)
       throws IOException {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
     Path log = Files.createTempFile("bench-worker", ".log");
+    List<String> command = new ArrayList<>();
+    command.add(javaCommand());
+    command.addAll(jvm.flags());
+    command.add("-XX:MaxRAM=" + memory);
+    command.addAll(List.of("-cp", ImageJvm.JAR.toString(), "io.eventworker.cli.Main", "run"));
     ProcessBuilder builder =
-        command(
-                db,
-                List.of(
-                    "-XX:+UseG1GC",
-                    "-XX:MaxRAM=" + memory,
-                    "-XX:MaxRAMPercentage=75",
-                    "-XX:+ExitOnOutOfMemoryError"),
-                "run")
-            .redirectOutput(log.toFile());
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     var env = builder.environment();
+    env.remove("DATABASE_PASSWORD");
+    env.putAll(db.processEnvironment());
     env.put("WORKER_THREADS", Integer.toString(threads));
     env.put("BATCH_SIZE", Integer.toString(batchSize));
     env.put("DB_POOL_SIZE", Integer.toString(Math.max(10, threads + 1)));
@@ -70,9 +95,8 @@ final class WorkerInstance implements AutoCloseable {
     env.put("HTTP_PORT", Integer.toString(port));
     env.put("LOG_LEVEL", "WARN");
     env.putAll(settings);
-    WorkerInstance worker = new WorkerInstance(builder.start(), log, port);
-    worker.awaitReady();
-    return worker;
+    long started = System.nanoTime();
+    return new WorkerInstance(builder.start(), log, port, started);
   }
 
   /**
@@ -92,20 +116,24 @@ final class WorkerInstance implements AutoCloseable {
     return builder;
   }
 
-  private void awaitReady() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+  /**
+   * Waits until /health/ready answers 200; returns the seconds from the process's start until then
+   * (polled every 10 ms).
+   */
+  double awaitReady() throws IOException {
+    long deadline = startedNanos + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IOException("the worker exited with " + process.exitValue() + ":\n" + output());
       }
       try {
         if (get("/health/ready").statusCode() == 200) {
-          return;
+          return (System.nanoTime() - startedNanos) / 1e9;
         }
       } catch (IOException notYet) {
         // Still starting.
       }
-      sleep(50);
+      sleep(10);
     }
     throw new IOException("the worker was not ready within 60 s:\n" + output());
   }
@@ -195,26 +223,44 @@ final class WorkerInstance implements AutoCloseable {
     }
   }
 
-  /** SIGTERM, as an orchestrator stops it. Closing twice does nothing more. */
-  @Override
-  public void close() throws IOException {
-    if (!process.isAlive()) {
-      Files.deleteIfExists(log);
-      return;
-    }
+  /** Sends SIGTERM, as an orchestrator scales in, without waiting. */
+  void terminate() {
     process.destroy();
+  }
+
+  /** Waits up to 15 s for the process to exit (then kills it); returns its exit status. */
+  int awaitExit() throws IOException {
     try {
       if (!process.waitFor(15, TimeUnit.SECONDS)) {
         process.destroyForcibly();
+        throw new IOException("the worker did not exit within 15 s of SIGTERM:\n" + output());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
+      throw new IOException(e);
+    }
+    return process.exitValue();
+  }
+
+  /** SIGTERM, as an orchestrator stops it. Closing twice does nothing more. */
+  @Override
+  public void close() throws IOException {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
     }
     Files.deleteIfExists(log);
   }
 
-  private static String javaCommand() {
+  static String javaCommand() {
     return ProcessHandle.current().info().command().orElse("java");
   }
 

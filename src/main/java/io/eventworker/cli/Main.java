@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       RetryCommand.class,
       PruneCommand.class,
+      WarmUpCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -13,6 +13,7 @@ import io.eventworker.metrics.ReadinessCheck;
 import io.eventworker.queue.QueueReports;
 import io.eventworker.runtime.Backoff;
 import io.eventworker.worker.Handlers;
+import io.eventworker.worker.WarmUp;
 import io.eventworker.worker.Worker;
 import io.eventworker.worker.WorkerFactory;
 import io.micrometer.core.instrument.Gauge;
@@ -90,6 +91,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                   .start();
           QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
+        warmUp(config, handlers);
         if (!awaitCurrentSchema(dataSource, config, handlers)) {
           return stopRequested.getCount() == 0 ? 0 : Main.FAILED;
         }
@@ -107,6 +109,19 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
     log.info("stopped");
     return 0;
+  }
+
+  /**
+   * Runs the handlers on synthetic events before the worker reports ready, so that a replica
+   * started during a burst has its hot path compiled sooner (WARM_UP_EVENTS; docs/SCALING.md).
+   */
+  private static void warmUp(WorkerConfig config, Handlers handlers) {
+    if (config.warmUpEvents() > 0) {
+      long started = System.nanoTime();
+      int batches = Math.max(1, config.warmUpEvents() / config.batchSize());
+      new WarmUp(handlers).run(batches, Math.min(config.batchSize(), config.warmUpEvents()));
+      log.info("warmed up on synthetic events in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
   }
 
   /** Prometheus' registry with the JVM's own meters bound. */

@@ -32,7 +32,8 @@ public record WorkerConfig(
     String logLevel,
     String logFormat,
     Duration retention,
-    boolean failUnhandledTypes) {
+    boolean failUnhandledTypes,
+    int warmUpEvents) {
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
@@ -62,6 +63,7 @@ public record WorkerConfig(
   // Orchestrators send SIGKILL 10 s after SIGTERM; finish well before.
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(8);
   public static final String DEFAULT_LOG_LEVEL = "INFO";
+  public static final int DEFAULT_WARM_UP_EVENTS = 0;
 
   /** {@code plain}: one line of text per entry; {@code json}: one JSON object per line. */
   public static final String DEFAULT_LOG_FORMAT = "plain";
@@ -126,7 +128,8 @@ public record WorkerConfig(
             logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
             logFormat(s.string("LOG_FORMAT", DEFAULT_LOG_FORMAT)),
             s.duration("RETENTION", null, Duration.ofHours(1), Duration.ofDays(36_500)),
-            unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")));
+            unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")),
+            s.integer("WARM_UP_EVENTS", DEFAULT_WARM_UP_EVENTS, 0, 10_000_000));
     config.validate();
     return config;
   }
@@ -241,7 +244,8 @@ public record WorkerConfig(
         logLevel,
         logFormat,
         retention,
-        failUnhandledTypes);
+        failUnhandledTypes,
+        warmUpEvents);
   }
 
   /** One line for the start-up log; the password never appears. */
@@ -281,6 +285,8 @@ public record WorkerConfig(
         + " retention="
         + (retention == null ? "forever" : Settings.format(retention))
         + " unhandledTypes="
-        + (failUnhandledTypes ? "fail" : "leave");
+        + (failUnhandledTypes ? "fail" : "leave")
+        + " warmUpEvents="
+        + warmUpEvents;
   }
 }

@@ -26,6 +26,7 @@ class WorkerConfigTest {
     assertEquals(Duration.ofSeconds(30), c.poolIdleTimeout());
     assertEquals(Duration.ofSeconds(2), c.connectTimeout());
     assertEquals(8080, c.httpPort());
+    assertEquals(0, c.warmUpEvents(), "no warm-up unless asked");
   }
 
   @Test
@@ -46,7 +47,8 @@ class WorkerConfigTest {
                 Map.entry("RETRY_BACKOFF", "2s"),
                 Map.entry("RETRY_BACKOFF_MAX", "1h"),
                 Map.entry("HTTP_PORT", "9090"),
-                Map.entry("HTTP_HOST", "127.0.0.1")));
+                Map.entry("HTTP_HOST", "127.0.0.1"),
+                Map.entry("WARM_UP_EVENTS", "100000")));
     assertEquals(
         "jdbc:postgresql://db.internal:6543/events?sslmode=require", c.database().jdbcUrl());
     assertEquals("app", c.database().user());
@@ -62,6 +64,7 @@ class WorkerConfigTest {
     assertEquals(Duration.ofHours(1), c.retryBackoffMax());
     assertEquals(9090, c.httpPort());
     assertEquals("127.0.0.1", c.httpHost());
+    assertEquals(100_000, c.warmUpEvents());
   }
 
   @Test
@@ -285,6 +288,8 @@ class WorkerConfigTest {
         "DB_POOLER|pgbouncer|expected none (a direct connection), session or transaction",
         "DB_POOLER|Transaction|expected none (a direct connection), session or transaction",
         "POLL_ONLY|yes|expected true or false",
+        "WARM_UP_EVENTS|-1|expected a whole number from 0 to 10000000",
+        "WARM_UP_EVENTS|lots|expected a whole number from 0 to 10000000",
       })
   void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
     ConfigException e =

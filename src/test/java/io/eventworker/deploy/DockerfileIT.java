@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.eventworker.bench.ImageJvm;
 import io.eventworker.testing.Programs;
 import io.eventworker.testing.TestDatabase;
 import io.eventworker.testing.WorkerProcess;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("deploy")
 class DockerfileIT {
 
-  private static final String IMAGE_JAR = "/app/event-worker.jar";
+  private static final String IMAGE_JAR = ImageJvm.IMAGE_JAR;
   private static final String IMAGE_CLASSPATH = IMAGE_JAR + ":/app/handlers/*";
 
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
@@ -50,7 +51,8 @@ class DockerfileIT {
       String healthcheck,
       String copiedJar,
       String buildRun,
-      String user) {}
+      String user,
+      String trainingRun) {}
 
   @Test
   void theImageGetsTheJarThatTheBuildStageMakes() throws Exception {
@@ -124,6 +126,60 @@ class DockerfileIT {
     }
   }
 
+  @Test
+  void theImageRunsWithTheClassDataSharingArchiveItsTrainingRunWrites() throws Exception {
+    Instructions d = parse();
+    // The benchmark runs the jar with the same flags and the same training run (ImageJvm).
+    List<String> training = new ArrayList<>(List.of("java"));
+    training.addAll(ImageJvm.trainingFlags(ImageJvm.IMAGE_ARCHIVE));
+    training.addAll(List.of("-cp", IMAGE_JAR));
+    training.addAll(ImageJvm.TRAINING);
+    assertTrue(d.trainingRun() != null, "the last stage has a training run (RUN java ...)");
+    String[] steps = d.trainingRun().replaceAll("\\s+", " ").split(" && ");
+    assertEquals(String.join(" ", training), steps[0].trim());
+    assertEquals(
+        "test -s " + ImageJvm.IMAGE_ARCHIVE, steps[1].trim(), "the build fails without it");
+    List<String> jvm = d.entrypoint().subList(1, d.entrypoint().indexOf("-cp"));
+    assertEquals(ImageJvm.flags(ImageJvm.IMAGE_ARCHIVE), jvm);
+
+    // Run both as written, the image's paths mapped to this build's: the classes of the worker
+    // then come from the archive.
+    Path dir = Files.createTempDirectory("dockerfile-cds");
+    Path archive = dir.resolve("event-worker.jsa");
+    try {
+      List<String> trainingHere = new ArrayList<>();
+      for (String arg : steps[0].trim().split("\\s+")) {
+        trainingHere.add(mapped(arg, archive));
+      }
+      var trained =
+          Programs.run(Map.of(), Duration.ofMinutes(2), trainingHere.toArray(String[]::new));
+      assertEquals(0, trained.status(), trained.output());
+      assertTrue(Files.size(archive) > 0, "the training run wrote the archive");
+      List<String> command = new ArrayList<>();
+      for (String arg : d.entrypoint()) {
+        command.add(mapped(arg, archive));
+      }
+      command.add(1, "-Xlog:class+load=info");
+      command.add("warm-up");
+      var run = Programs.run(Map.of(), Duration.ofMinutes(2), command.toArray(String[]::new));
+      assertEquals(0, run.status(), run.output());
+      assertTrue(
+          run.output().contains("io.eventworker.worker.WarmUp source: shared objects file (top)"),
+          "the worker's classes come from the archive:\n" + run.output());
+    } finally {
+      Files.deleteIfExists(archive);
+      Files.delete(dir);
+    }
+  }
+
+  /** An argument of the Dockerfile with the image's paths replaced by this build's. */
+  private static String mapped(String arg, Path archive) {
+    String jar = WorkerProcess.JAR.toAbsolutePath().toString();
+    return arg.equals(IMAGE_CLASSPATH)
+        ? jar
+        : arg.replace(ImageJvm.IMAGE_ARCHIVE, archive.toString()).replace(IMAGE_JAR, jar);
+  }
+
   private static Process start(Instructions d, Map<String, String> env) throws Exception {
     List<String> command = new ArrayList<>();
     for (String arg : d.entrypoint()) {
@@ -190,6 +246,7 @@ class DockerfileIT {
     String healthcheck = null;
     String copied = null;
     String user = null;
+    String training = null;
     for (String line : lastStage) {
       if (line.startsWith("ENTRYPOINT ")) {
         entrypoint = List.of(json.readValue(line.substring(11), String[].class));
@@ -205,8 +262,10 @@ class DockerfileIT {
         copied = line.substring("COPY --from=build ".length()).trim();
       } else if (line.startsWith("USER ")) {
         user = line.substring(5).trim();
+      } else if (line.startsWith("RUN java ")) {
+        training = line.substring(4).trim();
       }
     }
-    return new Instructions(entrypoint, cmd, healthcheck, copied, buildRun, user);
+    return new Instructions(entrypoint, cmd, healthcheck, copied, buildRun, user, training);
   }
 }

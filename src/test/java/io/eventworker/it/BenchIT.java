@@ -38,7 +38,7 @@ class BenchIT {
             "2000",
             "--quick",
             "--json");
-    assertEquals(0, bench.awaitExit(Duration.ofMinutes(5)), bench.output());
+    assertEquals(0, bench.awaitExit(Duration.ofMinutes(15)), bench.output());
     String output = bench.output();
     JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
 
@@ -72,6 +72,24 @@ class BenchIT {
             > results.at("/dead_tuples_clean/value").asDouble(),
         results.toString());
     assertTrue(report.at("/machine/server").asText().startsWith("PostgreSQL"));
+
+    // Scale-out: one line per process count, each against its floor; scale-in lost nothing.
+    JsonNode scaleOut = report.get("scale_out");
+    assertEquals(4, scaleOut.size(), scaleOut.toString());
+    for (int i = 0; i < 4; i++) {
+      assertEquals(List.of("1", "2", "4", "8").get(i), scaleOut.get(i).get("processes").asText());
+      assertTrue(scaleOut.get(i).get("of floor").asDouble() > 0, scaleOut.toString());
+    }
+    assertTrue(results.at("/scale_in/met").asBoolean(), results.at("/scale_in").toString());
+    // Cold start: each JVM variant's first events against its warm rate, and its time to ready.
+    JsonNode coldStart = report.get("cold_start");
+    assertEquals(3, coldStart.size(), coldStart.toString());
+    for (int v = 0; v < 3; v++) {
+      assertEquals(
+          20_000, results.at("/cold_start_" + v + "/events").asLong(), "the least backlog");
+      assertTrue(results.at("/cold_start_" + v + "/ratio").asDouble() > 0, results.toString());
+      assertTrue(results.at("/cold_start_ready_" + v + "/value").asDouble() > 0);
+    }
 
     try (Connection c = server.connect("postgres");
         Statement s = c.createStatement();

@@ -39,18 +39,7 @@ public final class Benchmark {
       List<String> coldStartFlags) {
 
     Options withReplicas(int processes) {
-      return new Options(
-          events,
-          threads,
-          batchSize,
-          processes,
-          false,
-          quick,
-          workerMemory,
-          cases,
-          scaleOut,
-          coldStart,
-          coldStartFlags);
+      return with(events, threads, batchSize, processes);
     }
 
     Options with(long events, int threads, int batchSize, int processes) {

@@ -6,9 +6,9 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
- * Whether the worker can do its work: its loop runs and its database answers. The answer is kept
- * for a second, so that health probes and metric scrapes together cost at most one query a second,
- * and a scrape never queues behind a probe for long.
+ * Whether the worker can do its work: its loop runs and its database answers. The database's answer
+ * is kept for a second, so that health probes and metric scrapes together cost at most one query a
+ * second; the loop's state is read every time, so that a replica is ready the moment it runs.
  */
 public final class ReadinessCheck implements Supplier<String> {
 
@@ -16,7 +16,7 @@ public final class ReadinessCheck implements Supplier<String> {
 
   private final DataSource dataSource;
   private final Supplier<String> workerState;
-  private String answer;
+  private String databaseAnswer;
   private long answeredAt;
   private boolean answered;
 
@@ -30,25 +30,22 @@ public final class ReadinessCheck implements Supplier<String> {
   }
 
   /** Null when ready, otherwise the reason it is not. */
+  // The database comes first: while the worker waits for it to start, the database is the reason
+  // it is not ready, and the one an operator has to act on.
   @Override
-  public synchronized String get() {
+  public String get() {
+    String database = cachedDatabaseProblem();
+    return database != null ? database : workerState.get();
+  }
+
+  private synchronized String cachedDatabaseProblem() {
     long now = System.nanoTime();
     if (!answered || now - answeredAt > MAX_AGE_NANOS) {
-      answer = check();
+      databaseAnswer = databaseProblem();
       answeredAt = System.nanoTime();
       answered = true;
     }
-    return answer;
-  }
-
-  // The database is asked first: while the worker waits for it to start, the database is the
-  // reason it is not ready, and the one an operator has to act on.
-  private String check() {
-    String database = databaseProblem();
-    if (database != null) {
-      return database;
-    }
-    return workerState.get();
+    return databaseAnswer;
   }
 
   private String databaseProblem() {

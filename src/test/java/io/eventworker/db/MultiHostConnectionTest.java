@@ -41,10 +41,10 @@ class MultiHostConnectionTest {
       long started = System.nanoTime();
       try (HikariDataSource pool = ConnectionPool.create(config, null, ConnectionPool.Use.DAEMON);
           Connection pooled = pool.getConnection()) {
-        assertEquals(server.port(), serverPort(pooled));
+        assertEquals(db.name(), database(pooled));
       }
       try (Connection dedicated = ConnectionPool.openDedicated(config, ConnectionPool.Use.DAEMON)) {
-        assertEquals(server.port(), serverPort(dedicated));
+        assertEquals(db.name(), database(dedicated));
       }
       double seconds = (System.nanoTime() - started) / 1e9;
       // The silent host was tried first and cost its timeout (1 s) once; the driver then remembers
@@ -76,11 +76,13 @@ class MultiHostConnectionTest {
     return env;
   }
 
-  private static int serverPort(Connection c) throws SQLException {
+  // The test's own database answered: the second host, since the silent one cannot. (Not the
+  // server's port: behind a container's published port the server reports its own.)
+  private static String database(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
+        ResultSet rs = s.executeQuery("SELECT current_database()")) {
       rs.next();
-      return rs.getInt(1);
+      return rs.getString(1);
     }
   }
 }

@@ -4,7 +4,12 @@ import ch.qos.logback.classic.Level;
 import io.eventworker.config.ConfigException;
 import io.eventworker.config.DatabaseUrl;
 import io.eventworker.config.WorkerConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -96,8 +101,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--scale-out",
       description =
           "run only the scale-out table (1, 2, 4 and 8 processes against the SQL floor) and the"
-              + " scale-in check (SIGTERM mid-drain); a run without --scale-out or --cold-start"
-              + " runs every case")
+              + " scale-in check (SIGTERM mid-drain); a run without --scale-out, --cold-start or"
+              + " --feature runs every case")
   boolean scaleOut;
 
   @Option(
@@ -113,7 +118,15 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "with the cold-start rounds, also the image's JVM with these extra flags"
               + " (repeatable), e.g. \"-XX:TieredStopAtLevel=1\"")
-  java.util.List<String> coldStartFlags = new java.util.ArrayList<>();
+  List<String> coldStartFlags = new ArrayList<>();
+
+  @Option(
+      names = "--feature",
+      paramLabel = "NAME",
+      description =
+          "run only the cost of this opt-in feature (repeatable; 'all' for every one): the worker"
+              + " or query with it against the same work without it")
+  Set<String> features = new LinkedHashSet<>();
 
   @Option(names = "--quick", description = "smaller cases: the whole run within about two minutes")
   boolean quick;
@@ -148,6 +161,25 @@ public final class BenchCommand implements Callable<Integer> {
           "--events must be at least 1000, --threads, --batch-size and --replicas at least 1,"
               + " --worker-memory a size such as 512m");
     }
+    Set<String> unknown = new TreeSet<>(features);
+    unknown.remove("all");
+    FeatureCosts.names().forEach(unknown::remove);
+    if (!unknown.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--feature " + unknown + ": expected one of " + FeatureCosts.names() + " or all");
+    }
+    // --scale-out, --cold-start and --feature each run only their part; none of them runs all.
+    List<String> only = new ArrayList<>();
+    if (scaleOut) {
+      only.add("scale-out");
+    }
+    if (coldStart) {
+      only.add("cold-start");
+    }
+    if (!features.isEmpty()) {
+      only.add("features");
+    }
     WorkerConfig given =
         databaseUrl == null
             ? null
@@ -164,10 +196,12 @@ public final class BenchCommand implements Callable<Integer> {
                 sweep,
                 quick,
                 workerMemory,
-                !scaleOut && !coldStart,
-                scaleOut || !coldStart,
-                coldStart || !scaleOut,
-                coldStartFlags),
+                only.isEmpty(),
+                only.isEmpty() || scaleOut,
+                only.isEmpty() || coldStart,
+                coldStartFlags,
+                only.isEmpty() || !features.isEmpty(),
+                features.contains("all") ? Set.of() : features),
             System.err);
     spec.commandLine().getOut().print(json ? report.json() + "\n" : report.table());
     spec.commandLine().getOut().flush();

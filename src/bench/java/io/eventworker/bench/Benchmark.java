@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The cases of {@code event-worker bench}, one after another on the same server, so that their
@@ -23,7 +24,8 @@ public final class Benchmark {
   /**
    * What to run: the throughput, latency and depth cases ({@code cases}), the scale-out table and
    * scale-in check ({@code scaleOut}), the cold-start rounds ({@code coldStart}, with a variant per
-   * entry of {@code coldStartFlags} besides the image's JVM with and without its archive).
+   * entry of {@code coldStartFlags} besides the image's JVM with and without its archive), the
+   * feature cases ({@code features}: those in {@code featureNames}, or all when it is empty).
    */
   public record Options(
       long events,
@@ -36,7 +38,9 @@ public final class Benchmark {
       boolean cases,
       boolean scaleOut,
       boolean coldStart,
-      List<String> coldStartFlags) {
+      List<String> coldStartFlags,
+      boolean features,
+      Set<String> featureNames) {
 
     Options withReplicas(int processes) {
       return with(events, threads, batchSize, processes);
@@ -54,7 +58,9 @@ public final class Benchmark {
           cases,
           scaleOut,
           coldStart,
-          coldStartFlags);
+          coldStartFlags,
+          features,
+          featureNames);
     }
   }
 
@@ -129,6 +135,9 @@ public final class Benchmark {
     if (options.coldStart()) {
       new ColdStart(db, options, this::warmUp, progress)
           .run(report, coldStartVariants(), options.quick() ? 2 : 3);
+    }
+    if (options.features()) {
+      FeatureCosts.run(db, options, options.featureNames(), report, progress);
     }
     return report;
   }

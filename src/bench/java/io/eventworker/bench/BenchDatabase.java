@@ -124,6 +124,24 @@ final class BenchDatabase implements AutoCloseable {
     return env;
   }
 
+  /** PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD for psql on this database. */
+  Map<String, String> libpqEnvironment() {
+    var database = config.database();
+    String hostAndPort = database.hostAndPort().split(",")[0];
+    int colon = hostAndPort.lastIndexOf(':');
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PGHOST", colon < 0 ? hostAndPort : hostAndPort.substring(0, colon));
+    env.put("PGPORT", colon < 0 ? "5432" : hostAndPort.substring(colon + 1));
+    env.put("PGDATABASE", database.databaseName());
+    if (database.user() != null) {
+      env.put("PGUSER", database.user());
+    }
+    if (database.password() != null) {
+      env.put("PGPASSWORD", database.password());
+    }
+    return env;
+  }
+
   String name() {
     return config.database().databaseName();
   }

@@ -18,6 +18,7 @@ final class Ingest {
 
   private static final Pattern STORED =
       Pattern.compile("stored (\\d+) events from .* in ([0-9.]+) s");
+  private static final Pattern PSQL_TIME = Pattern.compile("Time: ([0-9.]+) ms");
 
   private Ingest() {}
 
@@ -27,23 +28,18 @@ final class Ingest {
     try {
       try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
         for (long i = 1; i <= count; i++) {
-          boolean entry = i % 2 == 1;
           out.write(
               "{\"event_type\":\""
-                  + (entry ? "data_entry" : "metric")
+                  + type(i)
                   + "\",\"user_id\":"
-                  + (1 + i % BenchDatabase.USERS)
+                  + user(i)
                   + ",\"data\":"
-                  + payload(entry, "file-", i)
+                  + payload(i)
                   + "}\n");
         }
       }
-      Process p =
-          WorkerInstance.command(db, List.of(), "enqueue", "--file", file.toString()).start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        throw new IOException("enqueue --file failed:\n" + output);
-      }
+      String output =
+          run(WorkerInstance.command(db, List.of(), "enqueue", "--file", file.toString()));
       Matcher m = STORED.matcher(output);
       if (!m.find() || Long.parseLong(m.group(1)) != count) {
         throw new IOException("unexpected output of enqueue --file:\n" + output);
@@ -52,6 +48,67 @@ final class Ingest {
     } finally {
       Files.deleteIfExists(file);
     }
+  }
+
+  /**
+   * The same {@code count} events as {@link #enqueueFile}, in COPY's text format, stored by {@code
+   * psql \copy}; events per second by psql's own timing of the copy.
+   */
+  static double psqlCopy(BenchDatabase db, long count)
+      throws IOException, InterruptedException, SQLException {
+    Path file = Files.createTempFile("bench-events", ".tsv");
+    try {
+      try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        for (long i = 1; i <= count; i++) {
+          out.write(type(i) + "\t" + user(i) + "\t" + copyText(payload(i)) + "\n");
+        }
+      }
+      ProcessBuilder psql =
+          new ProcessBuilder(
+              "psql",
+              "-X",
+              "-q",
+              "-v",
+              "ON_ERROR_STOP=1",
+              "-c",
+              "\\timing on",
+              "-c",
+              "\\copy events (event_type, user_id, data) FROM '" + file + "'");
+      psql.environment().putAll(db.libpqEnvironment());
+      Matcher m = PSQL_TIME.matcher(run(psql));
+      if (!m.find() || db.queryLong("SELECT count(*) FROM events") < count) {
+        throw new IOException("psql \\copy did not store " + count + " events");
+      }
+      return count / (Double.parseDouble(m.group(1)) / 1000);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  private static String run(ProcessBuilder command) throws IOException, InterruptedException {
+    Process p = command.redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IOException(command.command().get(0) + " failed:\n" + output);
+    }
+    return output;
+  }
+
+  /** COPY's text format: backslash, tab and newline escaped. */
+  private static String copyText(String value) {
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n");
+  }
+
+  private static String type(long i) {
+    return i % 2 == 1 ? "data_entry" : "metric";
+  }
+
+  private static long user(long i) {
+    return 1 + i % BenchDatabase.USERS;
+  }
+
+  private static String payload(long i) {
+    return payload(i % 2 == 1, "file-", i);
   }
 
   /**

@@ -36,16 +36,41 @@ final class PairedRounds {
   private PairedRounds() {}
 
   static Result run(BenchDatabase db, int rounds, Round without, Round with) throws Exception {
-    List<Double> plain = new ArrayList<>();
-    List<Double> variant = new ArrayList<>();
-    for (int round = 0; round < rounds; round++) {
-      boolean withFirst = round % 2 == 1;
-      db.settle();
-      (withFirst ? variant : plain).add((withFirst ? with : without).seconds());
-      db.settle();
-      (withFirst ? plain : variant).add((withFirst ? without : with).seconds());
+    double[] medians = alternate(db, rounds, without, with);
+    return new Result(medians[0], medians[1]);
+  }
+
+  /**
+   * Runs each kind once a round, each round settled first, in turn: forwards in even rounds,
+   * backwards in odd ones. Returns each kind's median seconds, in the order given.
+   */
+  static double[] alternate(BenchDatabase db, int rounds, Round... kinds) throws Exception {
+    List<List<Double>> seconds = new ArrayList<>();
+    for (Round ignored : kinds) {
+      seconds.add(new ArrayList<>());
     }
-    return new Result(median(plain), median(variant));
+    for (int round = 0; round < rounds; round++) {
+      for (int k = 0; k < kinds.length; k++) {
+        int kind = round % 2 == 0 ? k : kinds.length - 1 - k;
+        db.settle();
+        seconds.get(kind).add(kinds[kind].seconds());
+      }
+    }
+    return seconds.stream().mapToDouble(PairedRounds::median).toArray();
+  }
+
+  /**
+   * Runs {@code insert}, then times until the workers have handled (processed or failed) {@code
+   * count} more events.
+   */
+  static double secondsToHandle(WorkerGroup workers, long count, Insert insert) throws Exception {
+    long before = workers.handled();
+    insert.run();
+    long started = System.nanoTime();
+    if (!workers.awaitHandled(before + count, Duration.ofMinutes(10))) {
+      throw new IOException(count + " events were not handled within 10 minutes");
+    }
+    return (System.nanoTime() - started) / 1e9;
   }
 
   /** Runs {@code insert}, then times until the workers have processed {@code count} more events. */

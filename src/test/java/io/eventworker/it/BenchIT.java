@@ -47,6 +47,7 @@ class BenchIT {
         List.of(
             "worker",
             "sql_floor",
+            "sql_best_floor",
             "worker_one_drain",
             "deep_pending",
             "processed_kept",
@@ -56,14 +57,21 @@ class BenchIT {
       assertTrue(results.at("/" + rate + "/events_per_second").asLong() > 0, rate);
     }
     assertTrue(results.at("/worker_vs_floor/ratio").asDouble() > 0);
-    assertTrue(
-        results.at("/hostile_input/events").asLong() > 2000, "valid and valid-hostile events");
+    assertTrue(results.at("/worker_vs_best_floor/ratio").asDouble() > 0);
+    // The grid: every batch size at every connection count, one of them the best.
+    JsonNode grid = report.get("floor_grid");
+    assertEquals(12, grid.size(), grid.toString());
+    // Hostile: the clean rounds handle as many events as the mixed ones, valid and failing alike.
+    assertTrue(results.at("/hostile_input/events").asLong() > 2000, "valid and hostile events");
     assertTrue(results.at("/hostile_input/ratio").asDouble() > 0);
+    assertTrue(results.at("/hostile_valid_rate/value").asDouble() > 0);
     assertTrue(
         results.at("/latency_idle/samples").asInt() == 100
             && results.at("/latency_idle/p50_ms").asDouble() > 0);
     assertTrue(results.at("/latency_half_load/samples").asInt() > 0);
     assertTrue(results.at("/ingest_enqueue_file/value").asDouble() > 0);
+    assertTrue(results.at("/ingest_psql_copy/value").asDouble() > 0);
+    assertTrue(results.at("/ingest_file_vs_copy/value").asDouble() > 0);
     assertTrue(results.at("/ingest_multi_row_insert/value").asDouble() > 0);
     assertTrue(results.at("/worker_peak_rss/value").asDouble() > 0);
     // The held snapshot keeps VACUUM from removing the dead versions of processed events.

@@ -106,7 +106,17 @@ class PayloadBatchesTest {
 
     try (HikariDataSource pool =
         ConnectionPool.create(
-            db.config("WORKER_THREADS", "1", "BATCH_SIZE", "100", "DB_STATEMENT_TIMEOUT", "1s"),
+            // The cancel lands when the server next checks for it, later on a loaded machine: the
+            // socket timeout must not give the connection up first (that charges no attempt).
+            db.config(
+                "WORKER_THREADS",
+                "1",
+                "BATCH_SIZE",
+                "100",
+                "DB_STATEMENT_TIMEOUT",
+                "1s",
+                "DB_SOCKET_TIMEOUT",
+                "120s"),
             null,
             ConnectionPool.Use.DAEMON)) {
       BatchProcessor processor =

@@ -1,0 +1,109 @@
+package io.eventworker.console;
+
+import io.eventworker.queue.ConsoleQueries;
+import io.eventworker.queue.ConsoleQueries.FailedCount;
+import io.eventworker.queue.ConsoleQueries.ListedEvent;
+import io.eventworker.queue.ConsoleQueries.PendingCount;
+import io.eventworker.queue.EventMaintenance;
+import io.eventworker.queue.EventMaintenance.ErrorCount;
+import io.eventworker.queue.QueueReports;
+import io.eventworker.queue.QueueReports.TableHealth;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** What the console shows of the database, read in one transaction. */
+public record ConsoleView(
+    List<TypeRow> types,
+    TableHealth table,
+    List<ErrorCount> topErrors,
+    List<ListedEvent> nextScheduled,
+    List<ListedEvent> latestFailed) {
+
+  /** How many events each list holds at most. */
+  public static final int LISTED = 10;
+
+  /** One event type's line: pending due and scheduled, failed, and its times (null: none). */
+  public record TypeRow(
+      String eventType,
+      long due,
+      long scheduled,
+      long failed,
+      Double oldestDueSeconds,
+      Double nextScheduledInSeconds) {}
+
+  /** Reads everything the console shows, in the transaction {@code c} is in. */
+  public static ConsoleView read(Connection c, boolean payloads) throws SQLException {
+    ConsoleQueries queries = new ConsoleQueries();
+    List<PendingCount> pending = queries.pendingByType(c);
+    List<FailedCount> failed = queries.failedByType(c);
+    List<String> scheduledTypes =
+        pending.stream().filter(p -> p.scheduled() > 0).map(PendingCount::eventType).toList();
+    List<String> failedTypes = failed.stream().map(FailedCount::eventType).toList();
+    return new ConsoleView(
+        byType(pending, failed),
+        new QueueReports().tableHealth(c),
+        new EventMaintenance().topErrors(c, LISTED),
+        queries.nextScheduled(c, scheduledTypes, LISTED, payloads),
+        queries.latestFailed(c, failedTypes, LISTED, payloads));
+  }
+
+  private static List<TypeRow> byType(List<PendingCount> pending, List<FailedCount> failed) {
+    Map<String, TypeRow> rows = new TreeMap<>();
+    for (PendingCount p : pending) {
+      rows.put(
+          p.eventType(),
+          new TypeRow(
+              p.eventType(), p.due(), p.scheduled(), 0, p.oldestDueSeconds(), p.nextInSeconds()));
+    }
+    for (FailedCount f : failed) {
+      TypeRow row = rows.get(f.eventType());
+      rows.put(
+          f.eventType(),
+          row == null
+              ? new TypeRow(f.eventType(), 0, 0, f.failed(), null, null)
+              : new TypeRow(
+                  row.eventType(),
+                  row.due(),
+                  row.scheduled(),
+                  f.failed(),
+                  row.oldestDueSeconds(),
+                  row.nextScheduledInSeconds()));
+    }
+    return List.copyOf(rows.values());
+  }
+
+  /** Due pending events of every type. */
+  public long due() {
+    return types.stream().mapToLong(TypeRow::due).sum();
+  }
+
+  /** Scheduled pending events (run_at in the future) of every type. */
+  public long scheduled() {
+    return types.stream().mapToLong(TypeRow::scheduled).sum();
+  }
+
+  /** Failed events of every type. */
+  public long failed() {
+    return types.stream().mapToLong(TypeRow::failed).sum();
+  }
+
+  /**
+   * Processed events, estimated: the table's live rows by PostgreSQL's statistics less the pending
+   * and failed ones counted. An exact count would read every processed row.
+   */
+  public long processedEstimate() {
+    return Math.max(0, table.liveTuples() - due() - scheduled() - failed());
+  }
+
+  /** How long the longest-waiting due event has been due, or null when none is. */
+  public Double oldestDueSeconds() {
+    return types.stream()
+        .map(TypeRow::oldestDueSeconds)
+        .filter(s -> s != null)
+        .max(Double::compare)
+        .orElse(null);
+  }
+}

@@ -71,6 +71,14 @@ public final class ConsoleReadings {
     return age < Math.max(MIN_AGE_NANOS, COST_SHARE * r.tookNanos());
   }
 
+  /** The server's own words where it answered, otherwise why it could not be reached. */
+  private static String problem(Exception e) {
+    java.sql.SQLException sql = DatabaseErrors.innermostSqlError(e);
+    boolean answered =
+        sql instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null;
+    return "database: " + (answered ? DatabaseErrors.describe(sql) : DatabaseErrors.reason(e));
+  }
+
   private Reading read(Reading previous) {
     long started = nanoTime.getAsLong();
     try {
@@ -81,7 +89,7 @@ public final class ConsoleReadings {
       return new Reading(
           previous == null ? null : previous.view(),
           previous == null ? 0 : previous.viewAtMillis(),
-          "database: " + DatabaseErrors.reason(e),
+          problem(e),
           started,
           nanoTime.getAsLong() - started);
     }

@@ -37,8 +37,9 @@ final class ConsolePage {
       table{border-collapse:collapse;background:#fff;border:1px solid #dde1e8;max-width:100%}
       th,td{padding:.3em .7em;border-bottom:1px solid #eceef2;text-align:left;vertical-align:top}
       th{background:#eef0f4;font-weight:600}
-      td{unicode-bidi:isolate;white-space:pre-wrap;overflow-wrap:anywhere;max-width:40em}
-      td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+      td{unicode-bidi:isolate;white-space:pre}
+      td.t{white-space:pre-wrap;overflow-wrap:anywhere;min-width:16em;max-width:40em}
+      td.n{text-align:right;font-variant-numeric:tabular-nums}
       .bar{background:#3b82f6;height:.8em;min-width:1px}
       .none{color:#5a6272}footer{margin-top:2em;color:#5a6272}
       """;
@@ -109,7 +110,11 @@ final class ConsolePage {
     tile("scheduled", count(view.scheduled()), "scheduled", false);
     tile("failed", count(view.failed()), "failed", view.failed() > 0);
     tile("processed", "≈ " + count(view.processedEstimate()), "processed (estimate)", false);
-    tile("oldest-due", durationOrNone(view.oldestDueSeconds()), "oldest due waiting", false);
+    tile(
+        "oldest-due",
+        durationOrNone(view.oldestDueSeconds(handledTypes)),
+        "oldest due waiting, handled types",
+        false);
     double lastMinute = throughput.isEmpty() ? 0 : throughput.get(0).processedPerSecond();
     tile("rate", rate(lastMinute), "processed/s, last minute, this replica", false);
     out.append("</div>\n");
@@ -178,7 +183,7 @@ final class ConsolePage {
     for (ErrorCount error : errors) {
       out.append("<tr>");
       number(count(error.count()));
-      cell(error.error());
+      longText(error.error());
       out.append("</tr>\n");
     }
     endTable(errors.isEmpty(), "No failed events.");
@@ -208,10 +213,10 @@ final class ConsolePage {
       number(duration(Math.abs(e.seconds())));
       number(Integer.toString(e.attempts()));
       if (error) {
-        cell(e.error());
+        longText(e.error());
       }
       if (payloads) {
-        cell(e.payload());
+        longText(e.payload());
       }
       out.append("</tr>\n");
     }
@@ -245,6 +250,13 @@ final class ConsolePage {
 
   private void cell(String value) {
     out.append("<td>");
+    text(value);
+    out.append("</td>");
+  }
+
+  /** A cell of free text (an error, a payload), wrapped anywhere to keep the table narrow. */
+  private void longText(String value) {
+    out.append("<td class=\"t\">");
     text(value);
     out.append("</td>");
   }

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** What the console shows of the database, read in one transaction. */
@@ -98,9 +99,13 @@ public record ConsoleView(
     return Math.max(0, table.liveTuples() - due() - scheduled() - failed());
   }
 
-  /** How long the longest-waiting due event has been due, or null when none is. */
-  public Double oldestDueSeconds() {
+  /**
+   * How long the longest-waiting due event of the {@code handled} types has been due, or null when
+   * none is: events of other types wait for another deployment, and have their own lines.
+   */
+  public Double oldestDueSeconds(Set<String> handled) {
     return types.stream()
+        .filter(t -> handled.contains(t.eventType()))
         .map(TypeRow::oldestDueSeconds)
         .filter(s -> s != null)
         .max(Double::compare)

@@ -35,7 +35,7 @@ class ConsolePageTest {
     assertEquals("7", tile(page, "scheduled"));
     assertEquals("12", tile(page, "failed"));
     assertEquals("≈ 8,939", tile(page, "processed"), "live rows less pending and failed");
-    assertEquals("1 h 2 m", tile(page, "oldest-due"));
+    assertEquals("2 m 5 s", tile(page, "oldest-due"), "invoice has no handler here");
     assertEquals("20.0", tile(page, "rate"), "1,200 in the last minute");
     assertEquals(
         List.of(
@@ -129,7 +129,7 @@ class ConsolePageTest {
           case "http-equiv" -> value.equals("refresh");
           case "content" -> value.equals("5");
           case "class" ->
-              Set.of("meta", "error", "tiles", "tile", "tile warn", "n", "bar", "none")
+              Set.of("meta", "error", "tiles", "tile", "tile warn", "n", "t", "bar", "none")
                   .contains(value);
           case "id" -> value.matches("[a-z-]+");
           case "style" -> value.matches("width:\\d+px");

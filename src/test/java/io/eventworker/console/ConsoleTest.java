@@ -207,7 +207,7 @@ class ConsoleTest {
   }
 
   private Document page(ConsoleReadings readings) {
-    Reply reply = new Console(readings, throughput, Set.of("data_entry"), "r").get();
+    Reply reply = new Console(readings, throughput, Set.of("data_entry", "invoice"), "r").get();
     assertEquals(200, reply.status(), reply.body());
     return Jsoup.parse(reply.body());
   }

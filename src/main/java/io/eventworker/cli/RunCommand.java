@@ -45,9 +45,8 @@ import sun.misc.Signal;
     description = {
       "Runs the worker until SIGTERM or SIGINT.",
       "It claims pending events in batches, runs their handlers and marks them processed,"
-          + " serving the console (/), /metrics, /health/live and /health/ready on HTTP_PORT. On"
-          + " SIGTERM it stops"
-          + " claiming, finishes the batches in hand and exits 0."
+          + " serving the console (/), /metrics, /health/live and /health/ready on HTTP_PORT."
+          + " On SIGTERM it stops claiming, finishes the batches in hand and exits 0."
     })
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
@@ -86,18 +85,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       Gauge.builder("eventworker.ready", () -> readiness.get() == null ? 1 : 0)
           .description("1 when the worker is running and its database answers, else 0")
           .register(registry);
-      try (HttpEndpoint http =
-              new HttpEndpoint(
-                      config.httpHost(),
-                      config.httpPort(),
-                      registry,
-                      () -> stopRequested.getCount() == 0 ? "shutting down" : null,
-                      readiness)
-                  .start();
-          QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports());
-          ThroughputHistory throughput =
-              new ThroughputHistory(registry, System::currentTimeMillis).start()) {
-        http.withConsole(console(config, dataSource, throughput, handlers));
+      try (Console console = console(config, dataSource, registry, handlers);
+          HttpEndpoint http = endpoint(config, registry, readiness, console);
+          QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
         log.info("serving /, /metrics and /health on {}:{}", config.httpHost(), http.port());
         warmUp(config, handlers);
         if (!awaitCurrentSchema(dataSource, config, handlers)) {
@@ -132,11 +122,28 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  /** The read-only page at {@code GET /} (docs/CONSOLE.md). */
+  /** The HTTP endpoint, serving: the console, the metrics, liveness and readiness. */
+  private HttpEndpoint endpoint(
+      WorkerConfig config,
+      PrometheusMeterRegistry registry,
+      Supplier<String> readiness,
+      Console console)
+      throws java.io.IOException {
+    return new HttpEndpoint(
+            config.httpHost(),
+            config.httpPort(),
+            registry,
+            () -> stopRequested.getCount() == 0 ? "shutting down" : null,
+            readiness)
+        .withConsole(console)
+        .start();
+  }
+
+  /** The read-only page at {@code GET /} (docs/CONSOLE.md), with its throughput sampler running. */
   private static Console console(
       WorkerConfig config,
       HikariDataSource dataSource,
-      ThroughputHistory throughput,
+      PrometheusMeterRegistry registry,
       Handlers handlers) {
     String replica;
     try {
@@ -146,7 +153,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
     return new Console(
         new ConsoleReadings(dataSource, config.consoleShowPayloads(), System::nanoTime),
-        throughput,
+        new ThroughputHistory(registry, System::currentTimeMillis).start(),
         Set.of(handlers.types()),
         replica);
   }

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
  * {@code GET /}: the read-only console page, from the database's last reading ({@link
  * ConsoleReadings}) and this replica's throughput. 503 while the database cannot be read.
  */
-public final class Console implements Supplier<Reply> {
+public final class Console implements Supplier<Reply>, AutoCloseable {
 
   private static final String HTML = "text/html; charset=utf-8";
 
@@ -40,5 +40,11 @@ public final class Console implements Supplier<Reply> {
         ConsolePage.render(
             reading, throughput.minutes(), handledTypes, readings.payloads(), replica);
     return new Reply(reading.error() == null ? 200 : 503, HTML, page);
+  }
+
+  /** Stops sampling the throughput. */
+  @Override
+  public void close() {
+    throughput.close();
   }
 }

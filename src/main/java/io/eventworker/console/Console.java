@@ -17,6 +17,9 @@ public final class Console implements Supplier<Reply>, AutoCloseable {
   private final ThroughputHistory throughput;
   private final Set<String> handledTypes;
   private final String replica;
+  private volatile Rendered rendered;
+
+  private record Rendered(ConsoleReadings.Reading reading, Reply reply) {}
 
   /**
    * @param handledTypes the event types this worker has handlers for
@@ -33,13 +36,24 @@ public final class Console implements Supplier<Reply>, AutoCloseable {
     this.replica = replica;
   }
 
+  /**
+   * The page of the current reading. It is rendered once per reading (at most once a second), so
+   * that a reload storm costs the worker little more than sending the same bytes again; its
+   * throughput figures are those of the moment it was rendered.
+   */
   @Override
   public Reply get() {
     ConsoleReadings.Reading reading = readings.current();
+    Rendered known = rendered;
+    if (known != null && known.reading() == reading) {
+      return known.reply();
+    }
     String page =
         ConsolePage.render(
             reading, throughput.minutes(), handledTypes, readings.payloads(), replica);
-    return new Reply(reading.error() == null ? 200 : 503, HTML, page);
+    Reply reply = new Reply(reading.error() == null ? 200 : 503, HTML, page);
+    rendered = new Rendered(reading, reply);
+    return reply;
   }
 
   /** Stops sampling the throughput. */

@@ -110,9 +110,16 @@ class ConsoleTest {
       nanos.addAndGet(999_000_000L);
       assertSame(first, readings.current());
       assertEquals(1, counted.connections.get());
+      // The page, too, is rendered once per reading.
+      Console console = new Console(readings, throughput, Set.of(), "r");
+      Reply page = console.get();
+      assertSame(page, console.get());
       nanos.addAndGet(1_000_000L);
+      Reply next = console.get();
       Reading second = readings.current();
       assertEquals(2, counted.connections.get());
+      assertFalse(next == page, "a new reading, a new page");
+      assertSame(next, console.get());
       // A read that takes 300 ms is kept for 3 s.
       counted.slowBy = 300_000_000L;
       nanos.addAndGet(1_000_000_000L);

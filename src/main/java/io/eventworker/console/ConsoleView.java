@@ -26,6 +26,9 @@ public record ConsoleView(
   /** How many events each list holds at most. */
   public static final int LISTED = 10;
 
+  /** How many event types have a line of their own. */
+  public static final int TYPES_SHOWN = 50;
+
   /** One event type's line: pending due and scheduled, failed, and its times (null: none). */
   public record TypeRow(
       String eventType,
@@ -73,7 +76,41 @@ public record ConsoleView(
                   row.oldestDueSeconds(),
                   row.nextScheduledInSeconds()));
     }
-    return List.copyOf(rows.values());
+    return largest(List.copyOf(rows.values()));
+  }
+
+  /**
+   * The {@value #TYPES_SHOWN} types with the most events, by name, and one line summing the rest:
+   * event types come from producers, and a page of thousands of lines is no view at a glance.
+   */
+  static List<TypeRow> largest(List<TypeRow> rows) {
+    if (rows.size() <= TYPES_SHOWN) {
+      return rows;
+    }
+    List<TypeRow> bySize = new java.util.ArrayList<>(rows);
+    bySize.sort(
+        java.util.Comparator.comparingLong((TypeRow r) -> r.due() + r.scheduled() + r.failed())
+            .reversed());
+    List<TypeRow> kept = new java.util.ArrayList<>(bySize.subList(0, TYPES_SHOWN));
+    kept.sort(java.util.Comparator.comparing(TypeRow::eventType));
+    List<TypeRow> rest = bySize.subList(TYPES_SHOWN, bySize.size());
+    kept.add(
+        new TypeRow(
+            "(" + rest.size() + " other types)",
+            rest.stream().mapToLong(TypeRow::due).sum(),
+            rest.stream().mapToLong(TypeRow::scheduled).sum(),
+            rest.stream().mapToLong(TypeRow::failed).sum(),
+            rest.stream()
+                .map(TypeRow::oldestDueSeconds)
+                .filter(x -> x != null)
+                .max(Double::compare)
+                .orElse(null),
+            rest.stream()
+                .map(TypeRow::nextScheduledInSeconds)
+                .filter(x -> x != null)
+                .min(Double::compare)
+                .orElse(null)));
+    return List.copyOf(kept);
   }
 
   /** Due pending events of every type. */

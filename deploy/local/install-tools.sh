@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The tests' one setup step (docs/TESTING.md): installs, from Debian's packages, the programs the
 # deployment tests run when they are missing: promtool and prometheus, postgres_exporter,
-# alertmanager and amtool, docker-compose, pgbouncer, kubectl, node and npm; then the Kubernetes
-# manifests' validator (deploy/kubernetes/validate) with `npm ci`, from its lock file. .ci/run calls it
+# alertmanager and amtool, docker-compose, pgbouncer, kubectl, node and npm, chromium (the console's
+# browser test); then the Kubernetes manifests' validator (deploy/kubernetes/validate) with `npm ci`,
+# from its lock file. .ci/run calls it
 # before `mvn -B verify`; the tests themselves install nothing and fail at once, naming this
 # script, where a program is missing.
 set -euo pipefail
@@ -16,6 +17,7 @@ command -v pgbouncer >/dev/null || need+=(pgbouncer)
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+{ command -v chromium || command -v chromium-browser; } >/dev/null || need+=(chromium)
 
 # The validator's packages, exactly as its package-lock.json pins them; again when the lock changed.
 validator() {

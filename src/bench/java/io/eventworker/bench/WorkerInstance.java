@@ -210,7 +210,8 @@ final class WorkerInstance implements AutoCloseable {
     }
   }
 
-  private HttpResponse<String> get(String path) throws IOException {
+  /** GETs a path of the worker's HTTP endpoint. */
+  HttpResponse<String> get(String path) throws IOException {
     try {
       return HTTP.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))

@@ -2,6 +2,8 @@ package io.eventworker.cli;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.eventworker.config.WorkerConfig;
+import io.eventworker.console.Console;
+import io.eventworker.console.ConsoleReadings;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.db.DatabaseErrors;
 import io.eventworker.db.Migrations;
@@ -10,6 +12,7 @@ import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
+import io.eventworker.metrics.ThroughputHistory;
 import io.eventworker.queue.QueueReports;
 import io.eventworker.runtime.Backoff;
 import io.eventworker.worker.Handlers;
@@ -25,6 +28,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -41,8 +45,8 @@ import sun.misc.Signal;
     description = {
       "Runs the worker until SIGTERM or SIGINT.",
       "It claims pending events in batches, runs their handlers and marks them processed,"
-          + " serving /metrics, /health/live and /health/ready on HTTP_PORT. On SIGTERM it stops"
-          + " claiming, finishes the batches in hand and exits 0."
+          + " serving the console (/), /metrics, /health/live and /health/ready on HTTP_PORT."
+          + " On SIGTERM it stops claiming, finishes the batches in hand and exits 0."
     })
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
@@ -81,16 +85,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       Gauge.builder("eventworker.ready", () -> readiness.get() == null ? 1 : 0)
           .description("1 when the worker is running and its database answers, else 0")
           .register(registry);
-      try (HttpEndpoint http =
-              new HttpEndpoint(
-                      config.httpHost(),
-                      config.httpPort(),
-                      registry,
-                      () -> stopRequested.getCount() == 0 ? "shutting down" : null,
-                      readiness)
-                  .start();
+      try (Console console = console(config, dataSource, registry, handlers);
+          HttpEndpoint http = endpoint(config, registry, readiness, console);
           QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
-        log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
+        log.info("serving /, /metrics and /health on {}:{}", config.httpHost(), http.port());
         warmUp(config, handlers);
         if (!awaitCurrentSchema(dataSource, config, handlers)) {
           return stopRequested.getCount() == 0 ? 0 : Main.FAILED;
@@ -122,6 +120,42 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       new WarmUp(handlers).run(batches, Math.min(config.batchSize(), config.warmUpEvents()));
       log.info("warmed up on synthetic events in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
+  }
+
+  /** The HTTP endpoint, serving: the console, the metrics, liveness and readiness. */
+  private HttpEndpoint endpoint(
+      WorkerConfig config,
+      PrometheusMeterRegistry registry,
+      Supplier<String> readiness,
+      Console console)
+      throws java.io.IOException {
+    return new HttpEndpoint(
+            config.httpHost(),
+            config.httpPort(),
+            registry,
+            () -> stopRequested.getCount() == 0 ? "shutting down" : null,
+            readiness)
+        .withConsole(console)
+        .start();
+  }
+
+  /** The read-only page at {@code GET /} (docs/CONSOLE.md), with its throughput sampler running. */
+  private static Console console(
+      WorkerConfig config,
+      HikariDataSource dataSource,
+      PrometheusMeterRegistry registry,
+      Handlers handlers) {
+    String replica;
+    try {
+      replica = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      replica = "(unnamed host)";
+    }
+    return new Console(
+        new ConsoleReadings(dataSource, config.consoleShowPayloads(), System::nanoTime),
+        new ThroughputHistory(registry, System::currentTimeMillis).start(),
+        Set.of(handlers.types()),
+        replica);
   }
 
   /** Prometheus' registry with the JVM's own meters bound. */

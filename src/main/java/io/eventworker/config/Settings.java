@@ -42,6 +42,19 @@ public final class Settings {
     return parsed;
   }
 
+  /** {@code true} or {@code false}, or {@code fallback} when unset. */
+  public boolean bool(String name, boolean fallback) {
+    String value = string(name, null);
+    if (value == null) {
+      return fallback;
+    }
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ConfigException(name, value, "expected true or false");
+    };
+  }
+
   public Duration duration(String name, Duration fallback, Duration min, Duration max) {
     String value = string(name, null);
     if (value == null) {

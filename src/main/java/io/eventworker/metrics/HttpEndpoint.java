@@ -16,14 +16,20 @@ import java.util.function.Supplier;
 
 /**
  * The worker's only HTTP surface, read-only: {@code GET /metrics} (Prometheus text), {@code GET
- * /health/live} and {@code GET /health/ready} (200 or 503). Anything else is 404 or 405.
+ * /health/live} and {@code GET /health/ready} (200 or 503), and {@code GET /}, the console, once
+ * one is given. Anything else is 404 or 405.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
+  private static final String CONSOLE_POLICY =
+      "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none';"
+          + " form-action 'none'; base-uri 'none'";
+
   private final HttpServer server;
   private final ExecutorService executor;
+  private volatile Supplier<Reply> console;
 
   /**
    * @param readiness returns null when ready, or the reason it is not
@@ -40,12 +46,27 @@ public final class HttpEndpoint implements AutoCloseable {
     // Two threads: a slow readiness probe (database down) must not hold up a metrics scrape.
     executor = Executors.newFixedThreadPool(2, DaemonThreads.named("event-worker-http"));
     server.setExecutor(executor);
-    server.createContext("/", exchange -> respond(exchange, 404, "text/plain", "not found\n"));
+    server.createContext(
+        "/",
+        exchange -> {
+          Supplier<Reply> page = console;
+          if (page == null) {
+            respond(exchange, 404, "text/plain", "not found\n");
+          } else {
+            get(exchange, page);
+          }
+        });
     server.createContext(
         "/metrics",
         exchange -> get(exchange, () -> new Reply(200, PROMETHEUS_TEXT, registry.scrape())));
     server.createContext("/health/live", exchange -> get(exchange, () -> health(liveness.get())));
     server.createContext("/health/ready", exchange -> get(exchange, () -> health(readiness.get())));
+  }
+
+  /** Serves {@code page} at {@code GET /} (the console); without it, {@code /} is 404. */
+  public HttpEndpoint withConsole(Supplier<Reply> page) {
+    console = page;
+    return this;
   }
 
   public HttpEndpoint start() {
@@ -64,7 +85,8 @@ public final class HttpEndpoint implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  private record Reply(int status, String contentType, String body) {}
+  /** A status, a content type and a body to send. */
+  public record Reply(int status, String contentType, String body) {}
 
   private static Reply health(String problem) {
     ObjectNode body = Json.MAPPER.createObjectNode().put("status", problem == null ? "UP" : "DOWN");
@@ -93,6 +115,11 @@ public final class HttpEndpoint implements AutoCloseable {
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", type);
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
+      exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+      if (type.startsWith("text/html")) {
+        // The console's second line of defence after escaping: no script, no outside resource.
+        exchange.getResponseHeaders().set("Content-Security-Policy", CONSOLE_POLICY);
+      }
       boolean head = exchange.getRequestMethod().equals("HEAD");
       exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
       if (!head) {

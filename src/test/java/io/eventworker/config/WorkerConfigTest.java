@@ -27,6 +27,7 @@ class WorkerConfigTest {
     assertEquals(Duration.ofSeconds(2), c.connectTimeout());
     assertEquals(8080, c.httpPort());
     assertEquals(0, c.warmUpEvents(), "no warm-up unless asked");
+    assertFalse(c.consoleShowPayloads(), "the console hides payloads unless asked");
   }
 
   @Test
@@ -48,7 +49,8 @@ class WorkerConfigTest {
                 Map.entry("RETRY_BACKOFF_MAX", "1h"),
                 Map.entry("HTTP_PORT", "9090"),
                 Map.entry("HTTP_HOST", "127.0.0.1"),
-                Map.entry("WARM_UP_EVENTS", "100000")));
+                Map.entry("WARM_UP_EVENTS", "100000"),
+                Map.entry("CONSOLE_SHOW_PAYLOADS", "true")));
     assertEquals(
         "jdbc:postgresql://db.internal:6543/events?sslmode=require", c.database().jdbcUrl());
     assertEquals("app", c.database().user());
@@ -65,6 +67,8 @@ class WorkerConfigTest {
     assertEquals(9090, c.httpPort());
     assertEquals("127.0.0.1", c.httpHost());
     assertEquals(100_000, c.warmUpEvents());
+    assertTrue(c.consoleShowPayloads());
+    assertTrue(c.toString().endsWith(" consoleShowPayloads"), c.toString());
   }
 
   @Test
@@ -290,6 +294,8 @@ class WorkerConfigTest {
         "POLL_ONLY|yes|expected true or false",
         "WARM_UP_EVENTS|-1|expected a whole number from 0 to 10000000",
         "WARM_UP_EVENTS|lots|expected a whole number from 0 to 10000000",
+        "CONSOLE_SHOW_PAYLOADS|yes|expected true or false",
+        "CONSOLE_SHOW_PAYLOADS|TRUE|expected true or false",
       })
   void badValueNamesTheVariableAndTheValue(String name, String value, String problem) {
     ConfigException e =

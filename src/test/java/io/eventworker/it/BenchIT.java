@@ -99,6 +99,15 @@ class BenchIT {
       assertTrue(results.at("/cold_start_ready_" + v + "/value").asDouble() > 0);
     }
 
+    // The console's cost: worker throughput while / is fetched, against not fetched.
+    for (String key : List.of("console_without", "console_every_second", "console_tight_loop")) {
+      assertEquals(2000, results.at("/" + key + "/events").asLong(), key);
+      assertTrue(results.at("/" + key + "/events_per_second").asLong() > 0, key);
+    }
+    assertTrue(results.at("/console_every_second/ratio").asDouble() > 0, results.toString());
+    assertTrue(results.at("/console_tight_loop/ratio").asDouble() > 0, results.toString());
+    assertTrue(results.at("/console_loop_pages_per_second/value").asDouble() > 0);
+
     // Its own database, by name: another benchmark may be running on the same server.
     String database = report.at("/machine/database").asText();
     assertTrue(database.startsWith("event_worker_bench_"), database);

@@ -185,6 +185,7 @@ class HttpEndpointTest {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(405, post.statusCode());
       assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+      // Without a console, / is as unknown as any other path.
       for (String action :
           new String[] {"/admin", "/retry", "/prune", "/events", "/shutdown", "/health", "/"}) {
         assertEquals(404, get(endpoint, action).statusCode(), action);
@@ -211,6 +212,54 @@ class HttpEndpointTest {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, head.statusCode());
       assertEquals("", head.body());
+    }
+  }
+
+  @Test
+  void theConsoleIsServedAtTheRootToGetAndHeadOnly() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    java.util.concurrent.atomic.AtomicInteger rendered =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (HttpEndpoint endpoint =
+        new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null)
+            .withConsole(
+                () -> {
+                  rendered.incrementAndGet();
+                  return new HttpEndpoint.Reply(200, "text/html; charset=utf-8", "<p>queue</p>");
+                })
+            .start()) {
+      HttpResponse<String> page = get(endpoint, "/");
+      assertEquals(200, page.statusCode());
+      assertEquals("<p>queue</p>", page.body());
+      assertEquals(
+          "text/html; charset=utf-8", page.headers().firstValue("Content-Type").orElse(""));
+      String policy = page.headers().firstValue("Content-Security-Policy").orElse("");
+      assertTrue(policy.startsWith("default-src 'none';") && !policy.contains("script"), policy);
+      assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
+      assertEquals(
+          "",
+          http.send(
+                  HttpRequest.newBuilder(uri(endpoint, "/"))
+                      .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body());
+      assertEquals(2, rendered.get());
+      for (String method : new String[] {"POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+        HttpResponse<String> refused =
+            http.send(
+                HttpRequest.newBuilder(uri(endpoint, "/"))
+                    .method(method, HttpRequest.BodyPublishers.ofString("retry=all"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, refused.statusCode(), method);
+        assertEquals("GET, HEAD", refused.headers().firstValue("Allow").orElse(""), method);
+      }
+      assertEquals(2, rendered.get(), "a refused request renders nothing");
+      for (String other : new String[] {"/index.html", "/retry", "/events/1"}) {
+        assertEquals(404, get(endpoint, other).statusCode(), other);
+      }
+      assertEquals(200, get(endpoint, "/health/live").statusCode());
     }
   }
 

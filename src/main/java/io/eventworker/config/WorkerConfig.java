@@ -33,7 +33,8 @@ public record WorkerConfig(
     String logFormat,
     Duration retention,
     boolean failUnhandledTypes,
-    int warmUpEvents) {
+    int warmUpEvents,
+    java.util.Set<String> orderedEventTypes) {
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
@@ -129,7 +130,8 @@ public record WorkerConfig(
             logFormat(s.string("LOG_FORMAT", DEFAULT_LOG_FORMAT)),
             s.duration("RETENTION", null, Duration.ofHours(1), Duration.ofDays(36_500)),
             unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")),
-            s.integer("WARM_UP_EVENTS", DEFAULT_WARM_UP_EVENTS, 0, 10_000_000));
+            s.integer("WARM_UP_EVENTS", DEFAULT_WARM_UP_EVENTS, 0, 10_000_000),
+            OrderedEventTypes.parse(s.string(OrderedEventTypes.SETTING, null)));
     config.validate();
     return config;
   }
@@ -245,7 +247,8 @@ public record WorkerConfig(
         logFormat,
         retention,
         failUnhandledTypes,
-        warmUpEvents);
+        warmUpEvents,
+        orderedEventTypes);
   }
 
   /** One line for the start-up log; the password never appears. */
@@ -287,6 +290,7 @@ public record WorkerConfig(
         + " unhandledTypes="
         + (failUnhandledTypes ? "fail" : "leave")
         + " warmUpEvents="
-        + warmUpEvents;
+        + warmUpEvents
+        + (orderedEventTypes.isEmpty() ? "" : " ordered=" + String.join(",", orderedEventTypes));
   }
 }

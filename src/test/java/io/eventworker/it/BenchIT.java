@@ -91,6 +91,15 @@ class BenchIT {
       assertTrue(results.at("/cold_start_ready_" + v + "/value").asDouble() > 0);
     }
 
+    // Ordering: the ordered type's throughput against the same events unordered, by key count.
+    for (String keys : List.of("1000", "10")) {
+      String ordered = "/ordering_" + keys + "_keys";
+      assertEquals(2000, results.at(ordered + "/events").asLong(), results.toString());
+      assertTrue(results.at(ordered + "/ratio").asDouble() > 0, results.toString());
+      assertTrue(results.at(ordered + "_unordered/events_per_second").asLong() > 0);
+    }
+    assertEquals(2, report.get("ordering").size(), report.toString());
+
     try (Connection c = server.connect("postgres");
         Statement s = c.createStatement();
         ResultSet rs =

@@ -20,7 +20,10 @@ public final class OrderedClaims {
   // due (waiting out a retry's backoff, or scheduled) or held elsewhere is passed over at once.
   // Then the head and the user's next pending events, in id order, are locked with SKIP LOCKED.
   // Each step is a LATERAL subquery of the one before (those that lock cannot be flattened), so
-  // the plan walks users, heads and runs in this order, lazily, up to the LIMIT.
+  // the plan walks users, heads and runs in this order, lazily, up to the LIMIT. Rows are locked
+  // by the ctid the index gave (a TID scan, whatever the statistics say: by id, the planner may
+  // walk the whole of a partial index it believes empty after a quiet spell); a row updated since
+  // is followed to its latest version and re-checked, as by id.
   // Only the unbroken run from the head is kept (pos, the place in the user's queue, equals n,
   // the place among the rows locked): an event locked elsewhere, not due, or changed since this
   // statement's snapshot (re-checked on the latest version, which may say processed) ends the run.
@@ -45,16 +48,16 @@ public final class OrderedClaims {
                       SELECT f.*, r.pos
                       FROM pending_users u
                       CROSS JOIN LATERAL (
-                          SELECT h.id FROM events h
+                          SELECT h.id, h.ctid FROM events h
                           WHERE h.status = 'pending' AND h.event_type = ? AND h.user_id = u.user_id
                           ORDER BY h.id LIMIT 1) AS head
                       CROSS JOIN LATERAL (
                           SELECT x.id FROM events x
-                          WHERE x.id = head.id AND x.status = 'pending' AND x.run_at <= now()
+                          WHERE x.ctid = head.ctid AND x.status = 'pending' AND x.run_at <= now()
                           FOR UPDATE SKIP LOCKED) AS held
                       CROSS JOIN LATERAL (
-                          SELECT s.id, row_number() OVER (ORDER BY s.id) AS pos
-                          FROM (SELECT q.id FROM events q
+                          SELECT s.id, s.ctid, row_number() OVER (ORDER BY s.id) AS pos
+                          FROM (SELECT q.id, q.ctid FROM events q
                                 WHERE q.status = 'pending' AND q.event_type = ?
                                   AND q.user_id = u.user_id
                                   AND (q.event_type, q.user_id, q.id) >= (?, u.user_id, held.id)
@@ -64,7 +67,7 @@ public final class OrderedClaims {
                           SELECT f.id, f.event_type, f.user_id, f.data, f.created_at, f.attempts,
                                  f.run_at
                           FROM events f
-                          WHERE f.id = r.id AND f.status = 'pending' AND f.run_at <= now()
+                          WHERE f.ctid = r.ctid AND f.status = 'pending' AND f.run_at <= now()
                           FOR UPDATE SKIP LOCKED) AS f
                       WHERE u.user_id IS NOT NULL
                       LIMIT ?) AS l) AS runs

@@ -10,6 +10,7 @@ import io.eventworker.metrics.HttpEndpoint;
 import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
+import io.eventworker.queue.OrderedClaims;
 import io.eventworker.queue.QueueReports;
 import io.eventworker.runtime.Backoff;
 import io.eventworker.worker.Handlers;
@@ -154,7 +155,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
    */
   private boolean awaitCurrentSchema(
       HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
-      throws InterruptedException {
+      throws InterruptedException, java.sql.SQLException {
     Backoff backoff =
         Backoff.of(config.dbRetryBackoff(), config.dbRetryBackoffMax(), Backoff.Jitter.NONE);
     int failures = 0;
@@ -164,11 +165,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         String pending =
             new Migrations(dataSource, handlers.migrationLocations()).pendingDescription();
         if (pending == null) {
-          return true;
+          return orderedIndexReady(dataSource, config);
         }
         log.error("the database lacks migrations {}: run `event-worker migrate` first", pending);
         return false;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | java.sql.SQLException e) {
         if (!DatabaseErrors.isTransient(e)) {
           throw e;
         }
@@ -183,5 +184,29 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       }
     }
     return false;
+  }
+
+  /**
+   * False, with the reason logged, if types are to be ordered and the index their claims walk was
+   * dropped (docs/ORDERING.md): without it every such claim would scan the type's pending events.
+   */
+  private static boolean orderedIndexReady(HikariDataSource dataSource, WorkerConfig config)
+      throws java.sql.SQLException {
+    if (config.orderedEventTypes().isEmpty()) {
+      return true;
+    }
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      boolean ready = OrderedClaims.indexReady(c);
+      c.rollback();
+      if (!ready) {
+        log.error(
+            "ORDERED_EVENT_TYPES needs the index {}, which this database lacks or has invalid:"
+                + " create it with CREATE INDEX CONCURRENTLY {} ON events (event_type, user_id, id)"
+                + " WHERE status = 'pending' (docs/ORDERING.md)",
+            OrderedClaims.INDEX,
+            OrderedClaims.INDEX);
+      }
+      return ready;
+    }
   }
 }

@@ -112,6 +112,27 @@ public final class OrderedClaims {
           ORDER BY id
           """);
 
+  // Whether idx_events_ordered exists and is valid (a CONCURRENTLY build cut short leaves it
+  // invalid). A deployment that orders no type may drop it: it costs every INSERT an entry.
+  private static final String INDEX_READY =
+      """
+      SELECT coalesce((SELECT indisvalid FROM pg_index
+                       WHERE indexrelid = to_regclass(?)), false)
+      """;
+
+  /** The index the claims of ordered types walk (migration 10). */
+  public static final String INDEX = "idx_events_ordered";
+
+  /** Whether {@link #INDEX} is there to be walked. */
+  public static boolean indexReady(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(INDEX_READY)) {
+      ps.setString(1, INDEX);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
   /**
    * Claims up to {@code limit} events of the ordered {@code type} from the users with ids from
    * {@code fromUser} to {@code toUser}, one user after another by id: each user's run of due events

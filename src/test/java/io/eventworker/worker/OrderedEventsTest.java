@@ -190,6 +190,15 @@ class OrderedEventsTest {
         run.toString());
   }
 
+  @Test
+  void runRefusesToOrderWithoutTheIndex() throws Exception {
+    // A deployment that orders nothing may drop the index to spare its producers; ordering then
+    // needs it back.
+    db.execute("DROP INDEX idx_events_ordered");
+    Cli.Result run = Cli.run(db.env("ORDERED_EVENT_TYPES", "data_entry", "HTTP_PORT", "0"), "run");
+    assertEquals(1, run.status(), run.toString());
+  }
+
   private RunningWorker worker(String threads, String batch) {
     return worker(threads, batch, "3");
   }

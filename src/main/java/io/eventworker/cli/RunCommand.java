@@ -13,6 +13,7 @@ import io.eventworker.metrics.MicrometerWorkerMetrics;
 import io.eventworker.metrics.QueueGauges;
 import io.eventworker.metrics.ReadinessCheck;
 import io.eventworker.metrics.ThroughputHistory;
+import io.eventworker.queue.OrderedClaims;
 import io.eventworker.queue.QueueReports;
 import io.eventworker.runtime.Backoff;
 import io.eventworker.worker.Handlers;
@@ -188,7 +189,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
    */
   private boolean awaitCurrentSchema(
       HikariDataSource dataSource, WorkerConfig config, Handlers handlers)
-      throws InterruptedException {
+      throws InterruptedException, java.sql.SQLException {
     Backoff backoff =
         Backoff.of(config.dbRetryBackoff(), config.dbRetryBackoffMax(), Backoff.Jitter.NONE);
     int failures = 0;
@@ -198,11 +199,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         String pending =
             new Migrations(dataSource, handlers.migrationLocations()).pendingDescription();
         if (pending == null) {
-          return true;
+          return orderedIndexReady(dataSource, config);
         }
         log.error("the database lacks migrations {}: run `event-worker migrate` first", pending);
         return false;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | java.sql.SQLException e) {
         if (!DatabaseErrors.isTransient(e)) {
           throw e;
         }
@@ -217,5 +218,27 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
       }
     }
     return false;
+  }
+
+  /**
+   * False, with the reason logged, if types are to be ordered and the index their claims walk was
+   * dropped (docs/ORDERING.md): without it every such claim would scan the type's pending events.
+   */
+  private static boolean orderedIndexReady(HikariDataSource dataSource, WorkerConfig config)
+      throws java.sql.SQLException {
+    if (config.orderedEventTypes().isEmpty()) {
+      return true;
+    }
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      boolean ready = OrderedClaims.indexReady(c);
+      c.rollback();
+      if (!ready) {
+        log.error(
+            "ORDERED_EVENT_TYPES needs the index {}, which this database lacks or has invalid:"
+                + " run migrate with ORDERED_EVENT_TYPES set, which builds it (docs/ORDERING.md)",
+            OrderedClaims.INDEX);
+      }
+      return ready;
+    }
   }
 }

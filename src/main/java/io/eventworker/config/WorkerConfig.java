@@ -2,6 +2,7 @@ package io.eventworker.config;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Every setting of the worker, read once from the environment and validated before anything starts.
@@ -34,7 +35,8 @@ public record WorkerConfig(
     Duration retention,
     boolean failUnhandledTypes,
     int warmUpEvents,
-    boolean consoleShowPayloads) {
+    boolean consoleShowPayloads,
+    Set<String> orderedEventTypes) {
 
   public static final String DEFAULT_DATABASE_URL =
       "postgresql://mockuser:mockpass@localhost:5433/mockdb";
@@ -69,9 +71,6 @@ public record WorkerConfig(
   /** {@code plain}: one line of text per entry; {@code json}: one JSON object per line. */
   public static final String DEFAULT_LOG_FORMAT = "plain";
 
-  private static final java.util.Set<String> LOG_LEVELS =
-      java.util.Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
-
   private static final Duration MS = Duration.ofMillis(1);
   private static final Duration DAY = Duration.ofDays(1);
 
@@ -102,7 +101,7 @@ public record WorkerConfig(
             s.duration("DB_SOCKET_TIMEOUT", DEFAULT_SOCKET_TIMEOUT, Duration.ofSeconds(2), DAY),
             s.duration(
                 "DB_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT, Duration.ofSeconds(1), DAY),
-            timeZone(s.string("DB_TIMEZONE", DEFAULT_DB_TIMEZONE)),
+            SettingRules.timeZone(s.string("DB_TIMEZONE", DEFAULT_DB_TIMEZONE)),
             s.integer("WORKER_THREADS", DEFAULT_WORKER_THREADS, 1, 256),
             s.integer("BATCH_SIZE", DEFAULT_BATCH_SIZE, 1, 10_000),
             s.duration(
@@ -114,7 +113,7 @@ public record WorkerConfig(
             s.duration("DB_RETRY_BACKOFF", DEFAULT_DB_RETRY_BACKOFF, MS, Duration.ofMinutes(1)),
             s.duration(
                 "DB_RETRY_BACKOFF_MAX", DEFAULT_DB_RETRY_BACKOFF_MAX, MS, Duration.ofMinutes(10)),
-            httpHost(s.string("HTTP_HOST", DEFAULT_HTTP_HOST)),
+            SettingRules.httpHost(s.string("HTTP_HOST", DEFAULT_HTTP_HOST)),
             s.integer("HTTP_PORT", DEFAULT_HTTP_PORT, 0, 65_535),
             s.duration(
                 "QUEUE_METRICS_INTERVAL",
@@ -126,12 +125,13 @@ public record WorkerConfig(
                 DEFAULT_SHUTDOWN_TIMEOUT,
                 Duration.ofMillis(100),
                 Duration.ofMinutes(10)),
-            logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
-            logFormat(s.string("LOG_FORMAT", DEFAULT_LOG_FORMAT)),
+            SettingRules.logLevel(s.string("LOG_LEVEL", DEFAULT_LOG_LEVEL)),
+            SettingRules.logFormat(s.string("LOG_FORMAT", DEFAULT_LOG_FORMAT)),
             s.duration("RETENTION", null, Duration.ofHours(1), Duration.ofDays(36_500)),
-            unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")),
+            SettingRules.unhandledTypes(s.string("UNHANDLED_EVENT_TYPES", "leave")),
             s.integer("WARM_UP_EVENTS", DEFAULT_WARM_UP_EVENTS, 0, 10_000_000),
-            s.bool("CONSOLE_SHOW_PAYLOADS", false));
+            s.bool("CONSOLE_SHOW_PAYLOADS", false),
+            OrderedEventTypes.parse(s.string(OrderedEventTypes.SETTING, null)));
     config.validate();
     return config;
   }
@@ -164,61 +164,6 @@ public record WorkerConfig(
     }
   }
 
-  /**
-   * A name of the IANA time zone database, which PostgreSQL reads as Java does. Java's other forms
-   * are refused: PostgreSQL rejects Z and UT, and reads UTC+5 or +05:00 as five hours west of UTC
-   * (the POSIX sign) where Java reads five hours east. Java's SystemV names are not PostgreSQL's.
-   */
-  private static String timeZone(String zone) {
-    if (!java.time.ZoneId.getAvailableZoneIds().contains(zone) || zone.startsWith("SystemV/")) {
-      throw new ConfigException(
-          "DB_TIMEZONE",
-          zone,
-          "expected a time zone name such as UTC or Europe/Berlin (not an offset such as +05:00,"
-              + " which PostgreSQL reads with the opposite sign; Etc/GMT-5 is a fixed UTC+5)");
-    }
-    return zone;
-  }
-
-  private static String httpHost(String host) {
-    try {
-      java.net.InetAddress.getByName(host);
-      return host;
-    } catch (java.net.UnknownHostException e) {
-      throw new ConfigException(
-          "HTTP_HOST", host, "expected an address of this machine, such as 0.0.0.0 or 127.0.0.1");
-    }
-  }
-
-  /** Whether events of types this worker has no handler for are failed (true) or left (false). */
-  private static boolean unhandledTypes(String value) {
-    return switch (value) {
-      case "leave" -> false;
-      case "fail" -> true;
-      default ->
-          throw new ConfigException(
-              "UNHANDLED_EVENT_TYPES",
-              value,
-              "expected leave (another deployment handles them) or fail");
-    };
-  }
-
-  private static String logFormat(String format) {
-    if (!format.equals("plain") && !format.equals("json")) {
-      throw new ConfigException("LOG_FORMAT", format, "expected plain or json");
-    }
-    return format;
-  }
-
-  private static String logLevel(String level) {
-    String upper = level.toUpperCase(java.util.Locale.ROOT);
-    if (!LOG_LEVELS.contains(upper)) {
-      throw new ConfigException(
-          "LOG_LEVEL", level, "expected one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
-    }
-    return upper;
-  }
-
   /** The same settings for another database. */
   public WorkerConfig withDatabase(DatabaseUrl other) {
     return new WorkerConfig(
@@ -248,7 +193,8 @@ public record WorkerConfig(
         retention,
         failUnhandledTypes,
         warmUpEvents,
-        consoleShowPayloads);
+        consoleShowPayloads,
+        orderedEventTypes);
   }
 
   /** One line for the start-up log; the password never appears. */
@@ -291,6 +237,7 @@ public record WorkerConfig(
         + (failUnhandledTypes ? "fail" : "leave")
         + " warmUpEvents="
         + warmUpEvents
-        + (consoleShowPayloads ? " consoleShowPayloads" : "");
+        + (consoleShowPayloads ? " consoleShowPayloads" : "")
+        + (orderedEventTypes.isEmpty() ? "" : " ordered=" + String.join(",", orderedEventTypes));
   }
 }

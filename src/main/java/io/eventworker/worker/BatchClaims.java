@@ -10,14 +10,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a batch claims, shared by a worker's threads: up to its limit, type by type, starting with a
  * different type each time (every handled type gets its turn, however large another's backlog),
- * each type from its claim cursor (see {@link ClaimCursors}); and, once the batch is done, whether
- * it was full or cut short and when the thread should look again.
+ * each type from its claim cursor (see {@link ClaimCursors}), or user by user for a type listed in
+ * ORDERED_EVENT_TYPES (see {@link OrderedTypeClaims}); and, once the batch is done, whether it was
+ * full or cut short and when the thread should look again.
  */
 final class BatchClaims {
 
@@ -26,12 +28,19 @@ final class BatchClaims {
 
   private final EventRepository repository;
   private final String[] types;
+  // Aligned with types: whether each is claimed user by user.
+  private final boolean[] ordered;
+  private final OrderedTypeClaims orderedClaims = new OrderedTypeClaims();
   private final AtomicInteger nextType = new AtomicInteger();
   private final ClaimCursors cursors = new ClaimCursors(MAX_RESCAN_NANOS, System::nanoTime);
 
-  BatchClaims(EventRepository repository, String[] types) {
+  BatchClaims(EventRepository repository, String[] types, Set<String> orderedTypes) {
     this.repository = repository;
     this.types = types.clone();
+    this.ordered = new boolean[types.length];
+    for (int i = 0; i < types.length; i++) {
+      ordered[i] = orderedTypes.contains(types[i]);
+    }
   }
 
   /** The claim of one batch of up to {@code limit} events. */
@@ -55,7 +64,12 @@ final class BatchClaims {
       int first = Math.floorMod(nextType.getAndIncrement(), types.length);
       List<ClaimedEvent> events = new ArrayList<>(limit);
       for (int i = 0; i < types.length && events.size() < limit && !budget.spent(); i++) {
-        String type = types[(first + i) % types.length];
+        int t = (first + i) % types.length;
+        String type = types[t];
+        if (ordered[t]) {
+          events.addAll(orderedClaims.claim(c, type, limit - events.size(), budget));
+          continue;
+        }
         ClaimCursors.Start start = cursors.start(type);
         starts.put(type, start);
         Claimed claimed =

@@ -14,7 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What one pass of {@link BatchProcessor} does with the events it claimed, inside its transaction:
@@ -29,6 +31,7 @@ final class BatchHandling {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final FailureLog failureLog;
+  private final Set<String> orderedTypes;
 
   BatchHandling(
       EventRepository repository,
@@ -36,13 +39,15 @@ final class BatchHandling {
       Attempts attempts,
       WorkerMetrics metrics,
       Clock clock,
-      FailureLog failureLog) {
+      FailureLog failureLog,
+      Set<String> orderedTypes) {
     this.repository = repository;
     this.handlers = handlers;
     this.attempts = attempts;
     this.metrics = metrics;
     this.clock = clock;
     this.failureLog = failureLog;
+    this.orderedTypes = orderedTypes;
   }
 
   /**
@@ -63,9 +68,20 @@ final class BatchHandling {
     }
   }
 
-  /** The events a pass completed: processed, and retried or failed. */
-  record Result(List<Event> processed, List<Outcome> failures) {
-    static final Result NONE = new Result(List.of(), List.of());
+  /**
+   * The events a pass completed: processed, and retried or failed; and how many it held back
+   * untouched, behind an event of the same ordered type and user that is to be retried.
+   */
+  record Result(List<Event> processed, List<Outcome> failures, int heldBack) {
+    static final Result NONE = new Result(List.of(), List.of(), 0);
+
+    Result(List<Event> processed, List<Outcome> failures) {
+      this(processed, failures, 0);
+    }
+
+    Result withHeldBack(int count) {
+      return new Result(processed, failures, count);
+    }
 
     int size() {
       return processed.size() + failures.size();
@@ -79,7 +95,8 @@ final class BatchHandling {
   Result handleAndWrite(Connection c, List<ClaimedEvent> events, Write write) throws SQLException {
     BatchRows rows = new BatchRows(repository);
     List<Outcome> failures = new ArrayList<>();
-    List<Event> handled = handle(events, rows, failures);
+    List<ClaimedEvent> heldBack = new ArrayList<>();
+    List<Event> handled = handle(events, rows, failures, heldBack);
     Result result =
         switch (write) {
           // The fast path: one statement writes every row and completes the batch.
@@ -92,7 +109,7 @@ final class BatchHandling {
         ids(result.processed()),
         write == Write.AT_ONCE ? rows.batches(handled) : List.of(),
         failures(failures));
-    return result;
+    return result.withHeldBack(heldBack.size());
   }
 
   /**
@@ -135,9 +152,23 @@ final class BatchHandling {
 
   /**
    * Runs the handlers; returns the events that succeeded, adding the others to {@code failures}.
+   * After an event of an ordered type is to be retried, the batch's later events of its type and
+   * user are not run: they go to {@code heldBack}, and stay pending behind it.
    */
-  private List<Event> handle(List<ClaimedEvent> events, BatchRows rows, List<Outcome> failures) {
+  private List<Event> handle(
+      List<ClaimedEvent> events,
+      BatchRows rows,
+      List<Outcome> failures,
+      List<ClaimedEvent> heldBack) {
+    Set<OrderedUser> retrying = null;
     for (ClaimedEvent event : events) {
+      OrderedUser user = orderedUser(event);
+      if (retrying != null && user != null && retrying.contains(user)) {
+        heldBack.add(event);
+        event.dropPayload();
+        continue;
+      }
+      int failed = failures.size();
       long started = System.nanoTime();
       rows.begin();
       try {
@@ -158,8 +189,25 @@ final class BatchHandling {
         event.dropPayload();
       }
       metrics.handlerRan(event.type(), System.nanoTime() - started);
+      if (user != null
+          && failures.size() > failed
+          && failures.get(failed).retryDelayMillis() >= 0) {
+        retrying = retrying == null ? new HashSet<>() : retrying;
+        retrying.add(user);
+      }
     }
     return rows.events();
+  }
+
+  /** An ordered type and a user: the events whose id order is kept. */
+  private record OrderedUser(String type, int userId) {}
+
+  /** The type and user whose order {@code event} keeps, or null if it keeps none. */
+  private OrderedUser orderedUser(ClaimedEvent event) {
+    if (orderedTypes.isEmpty() || event.userId() == null || !orderedTypes.contains(event.type())) {
+      return null;
+    }
+    return new OrderedUser(event.type(), event.userId());
   }
 
   private static List<Long> ids(List<Event> events) {

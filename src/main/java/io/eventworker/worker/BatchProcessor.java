@@ -5,6 +5,7 @@ import io.eventworker.db.Transactions;
 import io.eventworker.metrics.WorkerMetrics;
 import io.eventworker.queue.ClaimedEvent;
 import io.eventworker.queue.EventRepository;
+import io.eventworker.queue.OrderedClaims;
 import io.eventworker.queue.PayloadBudget;
 import io.eventworker.queue.UnrenderablePayloadException;
 import io.eventworker.runtime.Backoff;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,9 @@ final class BatchProcessor {
   private final BatchClaims claims;
   private final BatchHandling handling;
   private final SoloFailures soloFailures;
+  // ORDERED_EVENT_TYPES; when there are any, events are claimed again in each user's order.
+  private final String[] orderedTypes;
+  private final OrderedClaims orderedClaims = new OrderedClaims();
 
   BatchProcessor(
       DataSource dataSource,
@@ -45,14 +50,17 @@ final class BatchProcessor {
       int maxAttempts,
       Backoff backoff,
       WorkerMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      Set<String> orderedTypes) {
     this.dataSource = dataSource;
     this.repository = repository;
     this.payloadBytes = payloadBytes;
     Attempts attempts = new Attempts(maxAttempts, backoff);
     FailureLog failureLog = new FailureLog(log, System::nanoTime);
-    this.claims = new BatchClaims(repository, handlers.types());
-    this.handling = new BatchHandling(repository, handlers, attempts, metrics, clock, failureLog);
+    this.claims = new BatchClaims(repository, handlers.types(), orderedTypes);
+    this.orderedTypes = orderedTypes.toArray(String[]::new);
+    this.handling =
+        new BatchHandling(repository, handlers, attempts, metrics, clock, failureLog, orderedTypes);
     this.soloFailures =
         new SoloFailures(dataSource, repository, payloadBytes, attempts, metrics, failureLog);
   }
@@ -127,6 +135,9 @@ final class BatchProcessor {
    * Claims the events {@code ids} again, if still due, and writes their rows as {@code write} says.
    */
   private Pass.Committed again(List<Long> ids, BatchHandling.Write write) throws SQLException {
+    if (orderedTypes.length > 0) {
+      return process((c, budget) -> orderedClaims.claimIds(c, ids, orderedTypes, budget), write);
+    }
     return process((c, budget) -> repository.claimIds(c, ids, budget), write);
   }
 
@@ -152,7 +163,8 @@ final class BatchProcessor {
         }
         // A one-by-one pass stops at a cancelled write: the events after it are pending again,
         // and the claim cursor has passed them.
-        return new Pass.Committed(result.size(), budget.spent() || result.size() < events.size());
+        return new Pass.Committed(
+            result.size(), budget.spent() || result.size() + result.heldBack() < events.size());
       } catch (Throwable e) {
         Transactions.rollbackQuietly(c, e);
         Pass failed = rolledBack(e, ids(events), write, budget.spent());

@@ -1,5 +1,6 @@
 package io.eventworker.worker;
 
+import io.eventworker.config.OrderedEventTypes;
 import io.eventworker.config.WorkerConfig;
 import io.eventworker.db.ConnectionFactory;
 import io.eventworker.db.DatabaseRetry;
@@ -58,6 +59,7 @@ public final class WorkerFactory {
       EventRepository repository,
       Clock clock,
       DoubleSupplier random) {
+    OrderedEventTypes.requireHandled(config.orderedEventTypes(), List.of(handlers.types()));
     metrics.handles(handlers.types());
     long payloadBytes =
         PayloadBudget.perThread(Runtime.getRuntime().maxMemory(), config.workerThreads());
@@ -73,7 +75,8 @@ public final class WorkerFactory {
             config.maxAttempts(),
             backoff,
             metrics,
-            clock);
+            clock,
+            config.orderedEventTypes());
     Wakeup wakeup = new Wakeup(config.workerThreads());
     AtomicBoolean outage = new AtomicBoolean();
     List<ClaimLoop> loops = new ArrayList<>();

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -165,6 +167,38 @@ class WorkerConfigTest {
                 "DATABASE_PASSWORD",
                 "from-secret"));
     assertEquals("from-secret", c.database().password());
+  }
+
+  @Test
+  void orderedEventTypesAreAListOfTypes() {
+    assertEquals(Set.of(), WorkerConfig.fromEnvironment(Map.of()).orderedEventTypes());
+    WorkerConfig c =
+        WorkerConfig.fromEnvironment(Map.of("ORDERED_EVENT_TYPES", " metric , data_entry"));
+    assertEquals(Set.of("data_entry", "metric"), c.orderedEventTypes());
+    assertTrue(c.toString().endsWith(" ordered=data_entry,metric"), c.toString());
+    for (String bad : new String[] {"data_entry,,metric", "data_entry,", "x".repeat(101)}) {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class,
+              () -> WorkerConfig.fromEnvironment(Map.of("ORDERED_EVENT_TYPES", bad)),
+              bad);
+      assertTrue(e.getMessage().startsWith("ORDERED_EVENT_TYPES=" + bad + ": "), e.getMessage());
+    }
+  }
+
+  @Test
+  void anOrderedTypeWithNoHandlerIsAnError() {
+    OrderedEventTypes.requireHandled(Set.of("metric"), List.of("data_entry", "metric"));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                OrderedEventTypes.requireHandled(
+                    Set.of("data_entyr", "metric"), List.of("data_entry", "metric")));
+    assertEquals(
+        "ORDERED_EVENT_TYPES=data_entyr,metric: no handler here for data_entyr"
+            + " (handled: data_entry, metric); list only types this worker handles",
+        e.getMessage());
   }
 
   @Test

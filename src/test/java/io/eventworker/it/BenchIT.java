@@ -111,6 +111,15 @@ class BenchIT {
     // Its own database, by name: another benchmark may be running on the same server.
     String database = report.at("/machine/database").asText();
     assertTrue(database.startsWith("event_worker_bench_"), database);
+    // Ordering: the ordered type's throughput against the same events unordered, by key count.
+    for (String keys : List.of("1000", "10")) {
+      String ordered = "/ordering_" + keys + "_keys";
+      assertEquals(2000, results.at(ordered + "/events").asLong(), results.toString());
+      assertTrue(results.at(ordered + "/ratio").asDouble() > 0, results.toString());
+      assertTrue(results.at(ordered + "_unordered/events_per_second").asLong() > 0);
+    }
+    assertEquals(2, report.get("ordering").size(), report.toString());
+
     try (Connection c = server.connect("postgres");
         PreparedStatement ps =
             c.prepareStatement("SELECT count(*) FROM pg_database WHERE datname = ?")) {

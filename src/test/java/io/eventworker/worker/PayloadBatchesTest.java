@@ -129,7 +129,8 @@ class PayloadBatchesTest {
               new Backoff(
                   Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5),
               WorkerMetrics.NONE,
-              Clock.systemUTC());
+              Clock.systemUTC(),
+              java.util.Set.of());
       ClaimLimit limit = new ClaimLimit(100);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") > 0
@@ -237,7 +238,8 @@ class PayloadBatchesTest {
         new Backoff(
             Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5),
         WorkerMetrics.NONE,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        java.util.Set.of());
   }
 
   /** Runs {@code count} batches one after the other, as one thread does. */

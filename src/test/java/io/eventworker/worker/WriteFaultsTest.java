@@ -302,7 +302,8 @@ class WriteFaultsTest {
         new Backoff(
             Duration.ofMillis(10), Duration.ofMillis(10), Backoff.Jitter.QUARTER, () -> 0.5),
         WorkerMetrics.NONE,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        java.util.Set.of());
   }
 
   /**

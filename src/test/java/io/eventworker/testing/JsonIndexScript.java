@@ -1,8 +1,9 @@
 package io.eventworker.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,13 +14,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The SQL that builds the GIN indexes for JSON containment queries, as shipped, run statement by
+ * database/json-indexes.sql, the opt-in GIN indexes for JSON containment queries, run statement by
  * statement (CREATE INDEX CONCURRENTLY cannot share a transaction), and the indexes it builds.
  */
 public final class JsonIndexScript {
 
-  /** Where the script is on the class path. */
-  public static final String RESOURCE = "/io/eventworker/db/migration/V9__json_indexes.sql";
+  /** The opt-in script, run from the project's root. */
+  public static final Path FILE = Path.of("database", "json-indexes.sql");
 
   /** One index the script builds: its name and its table. */
   public record Index(String name, String table) {}
@@ -32,13 +33,10 @@ public final class JsonIndexScript {
   /** The script's statements, comments left out. */
   public static List<String> statements() {
     String text;
-    try (InputStream in = JsonIndexScript.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(RESOURCE + " is missing from the class path");
-      }
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      text = Files.readString(FILE, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + RESOURCE, e);
+      throw new IllegalStateException("cannot read " + FILE.toAbsolutePath(), e);
     }
     String code = text.lines().filter(l -> !l.startsWith("--")).collect(Collectors.joining("\n"));
     return Arrays.stream(code.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();

@@ -8,7 +8,8 @@ import java.util.Set;
 final class FeatureCosts {
 
   // One line per feature case.
-  static final List<FeatureCase> ALL = List.of(new ConsoleCost(), new OrderingCost());
+  static final List<FeatureCase> ALL =
+      List.of(new ConsoleCost(), new OrderingCost(), new UserStatistics(), new GinIndexes());
 
   private FeatureCosts() {}
 

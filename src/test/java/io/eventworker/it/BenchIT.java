@@ -120,6 +120,24 @@ class BenchIT {
     }
     assertEquals(2, report.get("ordering").size(), report.toString());
 
+    // Feature costs: get_user_statistics original against linear, same results.
+    assertTrue(results.at("/user_statistics_same/met").asBoolean(), results.toString());
+    assertEquals(100, results.at("/user_statistics_same/events").asLong());
+    assertTrue(results.at("/user_statistics_original_ms/value").asDouble() > 0);
+    assertTrue(results.at("/user_statistics_linear_ms/value").asDouble() > 0);
+    assertTrue(results.at("/user_statistics_speedup/value").asDouble() > 0);
+    // The GIN indexes: the worker's throughput with and without, and the queries they serve.
+    assertEquals(2000, results.at("/gin_indexes_writes/events").asLong());
+    assertTrue(results.at("/gin_indexes_writes/ratio").asDouble() > 0, results.toString());
+    assertTrue(results.at("/gin_indexes_writes_without/events_per_second").asLong() > 0);
+    for (String query : List.of("metrics_by_tags", "data_entries_by_metadata")) {
+      assertTrue(results.at("/gin_indexes_plan_" + query + "/met").asBoolean(), query);
+      assertEquals(10_000, results.at("/gin_indexes_plan_" + query + "/events").asLong(), query);
+      assertTrue(results.at("/gin_indexes_" + query + "_ms/value").asDouble() > 0, query);
+      assertTrue(results.at("/gin_indexes_" + query + "_without_ms/value").asDouble() > 0, query);
+    }
+    assertEquals(2, report.get("gin_indexes_queries").size(), report.toString());
+
     try (Connection c = server.connect("postgres");
         PreparedStatement ps =
             c.prepareStatement("SELECT count(*) FROM pg_database WHERE datname = ?")) {

@@ -96,6 +96,16 @@ class SqlStatementsTest {
           Map.entry(
               "bench/Ingest.java|prepareStatement(sql.toString())",
               "a multi-row INSERT made of placeholders only"),
+          Map.entry(
+              "bench/UserStatistics.java|prepareStatement(sql)",
+              "the case's own constant statements; the sizes are bind parameters"),
+          Map.entry(
+              "bench/GinIndexes.java|\"DROP INDEX \" + q.index()",
+              "identifiers cannot be bound; the case's constant index names"),
+          Map.entry("bench/GinIndexes.java|executeQuery(sql)", "the case's own constant queries"),
+          Map.entry(
+              "bench/GinIndexes.java|executeQuery(\"EXPLAIN \" + sql)",
+              "EXPLAIN of the case's own constant queries"),
           Map.entry("cli/Main.java|execute(", "picocli running the command line, not SQL"),
           Map.entry(
               "bench/BenchCommand.java|cli.execute(args)",

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,12 +94,6 @@ public final class EventRepository {
       SELECT event_type, attempts FROM events
       WHERE id = ? AND status = 'pending' AND run_at <= now()
       FOR UPDATE SKIP LOCKED
-      """;
-
-  private static final String INSERT =
-      """
-      INSERT INTO events (event_type, user_id, data) VALUES (?, ?, ?::jsonb)
-      RETURNING id
       """;
 
   /** A place in the claim order of one type. */
@@ -237,23 +230,6 @@ public final class EventRepository {
 
   /** A pending event held by {@link #holdPending}: its type and the attempts made so far. */
   public record Held(String type, int attempts) {}
-
-  /** Inserts one event as a producer would; returns its id. */
-  public long insert(Connection c, NewEvent event) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-      ps.setString(1, event.eventType());
-      if (event.userId() == null) {
-        ps.setNull(2, Types.INTEGER);
-      } else {
-        ps.setInt(2, event.userId());
-      }
-      ps.setString(3, event.data());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
 
   /** Keeps an error storable: PostgreSQL text cannot hold NUL, and a page of text is enough. */
   public static String printable(String error) {

@@ -89,7 +89,12 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                       () -> stopRequested.getCount() == 0 ? "shutting down" : null,
                       readiness)
                   .start();
-          QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
+          QueueGauges gauges =
+              new QueueGauges(
+                  registry,
+                  dataSource,
+                  new QueueReports(),
+                  type -> handlers.forType(type) != null)) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
         warmUp(config, handlers);
         if (!awaitCurrentSchema(dataSource, config, handlers)) {

@@ -96,6 +96,15 @@ public final class EventRepository {
       FOR UPDATE SKIP LOCKED
       """;
 
+  // The first scheduled event of a type: the start of the claim index's range past now(), one
+  // index probe. Asked after a claim came back short, so that an idle thread wakes when it is due.
+  private static final String NEXT_DUE =
+      """
+      SELECT extract(epoch FROM min(run_at) - now()) * 1e9
+      FROM events
+      WHERE status = 'pending' AND event_type = ? AND run_at > now()
+      """;
+
   /** A place in the claim order of one type. */
   public record Position(OffsetDateTime runAt, long id) {}
 
@@ -121,6 +130,21 @@ public final class EventRepository {
       }
       ps.setInt(i, limit);
       return ClaimedRows.read(c, ps, limit, budget);
+    }
+  }
+
+  /**
+   * How long until the next pending event of {@code type} falls due, in nanoseconds from the
+   * transaction's start; -1 if none is scheduled.
+   */
+  public long nanosUntilNextDue(Connection c, String type) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(NEXT_DUE)) {
+      ps.setString(1, type);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        double nanos = rs.getDouble(1);
+        return rs.wasNull() ? -1 : (long) nanos;
+      }
     }
   }
 

@@ -37,7 +37,8 @@ final class StagedEvents {
   // In file order, so that ids follow the lines and the first of a key's lines is the one
   // stored. A line is skipped if an earlier line has its key, or if no row with its key was
   // inserted: an event of its type had it already (committed, or committed by a concurrent
-  // producer whose insert this one waited for).
+  // producer whose insert this one waited for). Joins, not NOT EXISTS: a subplan over the
+  // inserted rows is hashed only while it fits in work_mem, and is rescanned per line beyond.
   private static final String INSERT =
       """
       WITH stored AS (
@@ -55,11 +56,10 @@ final class StagedEvents {
       )
       SELECT s.line, s.event_type, s.idempotency_key,
              CASE WHEN s.line > f.first_line THEN f.first_line ELSE 0 END
-      FROM events_staged s JOIN first f USING (event_type, idempotency_key)
-      WHERE s.line > f.first_line
-         OR NOT EXISTS (
-             SELECT 1 FROM stored t
-             WHERE t.event_type = s.event_type AND t.idempotency_key = s.idempotency_key)
+      FROM events_staged s
+      JOIN first f USING (event_type, idempotency_key)
+      LEFT JOIN stored t USING (event_type, idempotency_key)
+      WHERE s.line > f.first_line OR t.idempotency_key IS NULL
       ORDER BY s.line
       """;
 

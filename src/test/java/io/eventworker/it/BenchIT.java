@@ -91,6 +91,12 @@ class BenchIT {
       assertTrue(results.at("/cold_start_ready_" + v + "/value").asDouble() > 0);
     }
 
+    // Scheduled and deduplicated events: each measured against the same work without.
+    for (String feature : List.of("scheduled", "idempotency_ingest", "idempotency_worker")) {
+      assertEquals(2000, results.at("/" + feature + "/events").asLong(), feature);
+      assertTrue(results.at("/" + feature + "/ratio").asDouble() > 0, results.toString());
+    }
+
     try (Connection c = server.connect("postgres");
         Statement s = c.createStatement();
         ResultSet rs =

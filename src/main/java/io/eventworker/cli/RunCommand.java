@@ -89,12 +89,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                       () -> stopRequested.getCount() == 0 ? "shutting down" : null,
                       readiness)
                   .start();
-          QueueGauges gauges =
-              new QueueGauges(
-                  registry,
-                  dataSource,
-                  new QueueReports(),
-                  type -> handlers.forType(type) != null)) {
+          QueueGauges gauges = queueGauges(registry, dataSource, handlers)) {
         log.info("serving /metrics and /health on {}:{}", config.httpHost(), http.port());
         warmUp(config, handlers);
         if (!awaitCurrentSchema(dataSource, config, handlers)) {
@@ -114,6 +109,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
     log.info("stopped");
     return 0;
+  }
+
+  /** The queue gauges, which tell the types handled here from the others. */
+  private static QueueGauges queueGauges(
+      PrometheusMeterRegistry registry, HikariDataSource dataSource, Handlers handlers) {
+    return new QueueGauges(
+        registry, dataSource, new QueueReports(), type -> handlers.forType(type) != null);
   }
 
   /**

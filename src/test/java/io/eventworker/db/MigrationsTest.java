@@ -28,12 +28,12 @@ class MigrationsTest {
 
   @Test
   void migratesAnEmptyDatabaseAndThenChangesNothing() throws Exception {
-    assertEquals("schema migrated from version none to 6 (6 migrations applied)", migrate(empty));
+    assertEquals("schema migrated from version none to 7.1 (8 migrations applied)", migrate(empty));
     assertWorkerSchema(empty);
     String before = schemaOf(empty);
-    assertEquals("schema is up to date at version 6", migrate(empty));
+    assertEquals("schema is up to date at version 7.1", migrate(empty));
     assertEquals(before, schemaOf(empty));
-    assertEquals(6, empty.queryLong("SELECT count(*) FROM flyway_schema_history"));
+    assertEquals(8, empty.queryLong("SELECT count(*) FROM flyway_schema_history"));
   }
 
   @Test
@@ -44,7 +44,7 @@ class MigrationsTest {
         "INSERT INTO events (event_type, user_id, data) VALUES ('metric', 1,"
             + " '{\"name\":\"old\",\"value\":1}')");
 
-    assertEquals("schema migrated from version 1 to 6 (5 migrations applied)", migrate(seeded));
+    assertEquals("schema migrated from version 1 to 7.1 (7 migrations applied)", migrate(seeded));
     assertWorkerSchema(seeded);
     assertEquals(
         1,
@@ -59,7 +59,7 @@ class MigrationsTest {
                 + " IS NULL AND run_at <= now()"));
 
     String before = schemaOf(seeded);
-    assertEquals("schema is up to date at version 6", migrate(seeded));
+    assertEquals("schema is up to date at version 7.1", migrate(seeded));
     assertEquals(before, schemaOf(seeded));
   }
 

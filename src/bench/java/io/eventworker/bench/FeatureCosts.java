@@ -9,7 +9,13 @@ final class FeatureCosts {
 
   // One line per feature case.
   static final List<FeatureCase> ALL =
-      List.of(new ConsoleCost(), new OrderingCost(), new UserStatistics(), new GinIndexes());
+      List.of(
+          new ScheduledCost(),
+          new IdempotencyCost(),
+          new OrderingCost(),
+          new ConsoleCost(),
+          new UserStatistics(),
+          new GinIndexes());
 
   private FeatureCosts() {}
 

@@ -24,6 +24,15 @@ final class Ingest {
 
   /** Runs {@code enqueue --file} as its own process on {@code count} events; events per second. */
   static double enqueueFile(BenchDatabase db, long count) throws IOException, InterruptedException {
+    return enqueueFile(db, count, null);
+  }
+
+  /**
+   * As {@link #enqueueFile(BenchDatabase, long)}, each line with the idempotency key {@code
+   * keyPrefix} and its number unless {@code keyPrefix} is null.
+   */
+  static double enqueueFile(BenchDatabase db, long count, String keyPrefix)
+      throws IOException, InterruptedException {
     Path file = Files.createTempFile("bench-events", ".ndjson");
     try {
       try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
@@ -35,6 +44,7 @@ final class Ingest {
                   + user(i)
                   + ",\"data\":"
                   + payload(i)
+                  + (keyPrefix == null ? "" : ",\"idempotency_key\":\"" + keyPrefix + i + "\"")
                   + "}\n");
         }
       }

@@ -4,12 +4,11 @@ import io.eventworker.config.Settings;
 import io.eventworker.db.ConnectionPool;
 import io.eventworker.queue.EventMaintenance;
 import io.eventworker.queue.InvalidInputException;
+import io.eventworker.queue.PointInTime;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -96,16 +95,14 @@ final class RetryCommand implements Callable<Integer> {
 
   /** A date, or a date and time, in DB_TIMEZONE. */
   private static LocalDateTime parseTime(String text) throws InvalidInputException {
-    try {
-      return text.length() == 10
-          ? LocalDate.parse(text).atStartOfDay()
-          : LocalDateTime.parse(text.replace(' ', 'T'));
-    } catch (DateTimeParseException e) {
+    LocalDateTime time = PointInTime.parseLocal(text);
+    if (time == null) {
       throw new InvalidInputException(
           "retry: --since="
               + text
-              + ": expected a duration (30m, 2h, 7d), a date (2026-11-24) or a time"
-              + " (2026-11-24T05:00)");
+              + ": expected a duration (30m, 2h, 7d), "
+              + PointInTime.LOCAL_FORMS);
     }
+    return time;
   }
 }

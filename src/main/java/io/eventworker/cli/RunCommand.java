@@ -88,7 +88,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
           .register(registry);
       try (Console console = console(config, dataSource, registry, handlers);
           HttpEndpoint http = endpoint(config, registry, readiness, console);
-          QueueGauges gauges = new QueueGauges(registry, dataSource, new QueueReports())) {
+          QueueGauges gauges = queueGauges(registry, dataSource, handlers)) {
         log.info("serving /, /metrics and /health on {}:{}", config.httpHost(), http.port());
         warmUp(config, handlers);
         if (!awaitCurrentSchema(dataSource, config, handlers)) {
@@ -108,6 +108,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
     log.info("stopped");
     return 0;
+  }
+
+  /** The queue gauges, which tell the types handled here from the others. */
+  private static QueueGauges queueGauges(
+      PrometheusMeterRegistry registry, HikariDataSource dataSource, Handlers handlers) {
+    return new QueueGauges(
+        registry, dataSource, new QueueReports(), type -> handlers.forType(type) != null);
   }
 
   /**

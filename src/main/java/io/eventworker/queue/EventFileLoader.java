@@ -2,10 +2,6 @@ package io.eventworker.queue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,70 +19,119 @@ import org.postgresql.util.PSQLException;
 
 /**
  * Loads NDJSON lines {@code {"event_type": ..., "user_id": ..., "data": {...}}} into {@code events}
- * with one COPY in one transaction: every line is stored, or, at the first bad one, none.
+ * in one transaction: every line is stored, or, at the first bad one, none. Lines go to {@code
+ * events} with COPY; from the first line with an {@code idempotency_key} on, through {@link
+ * StagedEvents}, so that duplicates are skipped and reported while the rest is stored.
  */
 public final class EventFileLoader {
 
-  private static final String COPY = "COPY events (event_type, user_id, data) FROM STDIN";
+  // run_at is always named: a line without one gets 'now', PostgreSQL's input for the
+  // transaction's start, which is what the column's default now() gives.
+  private static final String COPY = "COPY events (event_type, user_id, data, run_at) FROM STDIN";
+  private static final String NOW = "now";
   private static final int CHUNK = 1 << 16;
   private static final String MISSING_USERS =
       """
       SELECT u.id FROM unnest(?::int4[]) AS u (id)
       WHERE NOT EXISTS (SELECT 1 FROM users WHERE users.id = u.id)
       """;
-  private static final Pattern COPY_LINE = Pattern.compile("COPY events, line (\\d+)");
+  private static final Pattern COPY_LINE = Pattern.compile("COPY events(?:_staged)?, line (\\d+)");
 
-  /** Loads every line of {@code in}; returns how many events were stored. */
-  public long load(Connection c, InputStream input)
+  /** What a load did: how many events it stored, and the lines it skipped as duplicates. */
+  public record Loaded(long stored, List<Skipped> skipped) {}
+
+  /**
+   * A line not stored because of its idempotency key: an earlier line has it ({@code firstLine}, or
+   * 0 when none) or an event of its type was stored with it already.
+   */
+  public record Skipped(int line, String eventType, String key, int firstLine) {}
+
+  /** The state of one load: the COPY in progress and where its rows came from. */
+  private static final class Copying {
+    final Connection c;
+    CopyIn copy;
+    boolean staged;
+    long storedDirectly;
+    // fileLines[k] is the file line of row k+1 of the file's COPYs, to translate the server's
+    // row numbers; stagedFrom is the first row of the staged COPY.
+    int[] fileLines = new int[1024];
+    int rows;
+    int stagedFrom;
+    // The first line naming each user: foreign keys are checked at the end of the statement.
+    final Map<Integer, Integer> userFirstLine = new HashMap<>();
+    final StringBuilder chunk = new StringBuilder(CHUNK + 1024);
+
+    Copying(Connection c) throws SQLException {
+      this.c = c;
+      this.copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY);
+    }
+
+    void add(NewEvent event, int lineNumber) throws SQLException {
+      if (!staged && event.idempotencyKey() != null) {
+        write(copy, chunk);
+        storedDirectly = copy.endCopy();
+        StagedEvents.create(c);
+        copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(StagedEvents.COPY);
+        staged = true;
+        stagedFrom = rows;
+      }
+      appendRow(chunk, event, staged ? lineNumber : 0);
+      if (event.userId() != null) {
+        userFirstLine.putIfAbsent(event.userId(), lineNumber);
+      }
+      if (rows == fileLines.length) {
+        fileLines = Arrays.copyOf(fileLines, rows * 2);
+      }
+      fileLines[rows++] = lineNumber;
+      if (chunk.length() >= CHUNK) {
+        write(copy, chunk);
+      }
+    }
+
+    Loaded finish() throws SQLException {
+      write(copy, chunk);
+      long copied = copy.endCopy();
+      if (!staged) {
+        return new Loaded(copied, List.of());
+      }
+      List<Skipped> skipped = StagedEvents.insert(c);
+      return new Loaded(storedDirectly + copied - skipped.size(), skipped);
+    }
+  }
+
+  /** Loads every line of {@code in}; returns what was stored and skipped. */
+  public Loaded load(Connection c, InputStream input)
       throws SQLException, IOException, InvalidInputException {
     LineReader in = new LineReader(input);
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
-    CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY);
-    // fileLines[k] is the file line of COPY row k+1, to translate the server's row numbers.
-    int[] fileLines = new int[1024];
-    int rows = 0;
-    // The first line naming each user: foreign keys are checked at the end of COPY, without a row.
-    Map<Integer, Integer> userFirstLine = new HashMap<>();
+    Copying copying = null;
     try {
-      StringBuilder chunk = new StringBuilder(CHUNK + 1024);
+      copying = new Copying(c);
       String line;
       int lineNumber = 0;
       while ((line = in.next(lineNumber + 1)) != null) {
         lineNumber++;
-        if (line.isBlank()) {
-          continue;
-        }
-        NewEvent event = parse(line, lineNumber);
-        appendRow(chunk, event);
-        if (event.userId() != null) {
-          userFirstLine.putIfAbsent(event.userId(), lineNumber);
-        }
-        if (rows == fileLines.length) {
-          fileLines = Arrays.copyOf(fileLines, rows * 2);
-        }
-        fileLines[rows++] = lineNumber;
-        if (chunk.length() >= CHUNK) {
-          write(copy, chunk);
+        if (!line.isBlank()) {
+          copying.add(parse(line, lineNumber), lineNumber);
         }
       }
-      write(copy, chunk);
-      long stored = copy.endCopy();
+      Loaded loaded = copying.finish();
       c.commit();
-      return stored;
+      return loaded;
     } catch (SQLException e) {
-      cancel(copy);
+      cancel(copying);
       c.rollback();
-      if ("23503".equals(e.getSQLState())) {
-        Exception refusal = missingUser(c, userFirstLine, e);
+      if ("23503".equals(e.getSQLState()) && copying != null) {
+        Exception refusal = missingUser(c, copying.userFirstLine, e);
         if (refusal instanceof InvalidInputException badLine) {
           throw badLine;
         }
         throw e;
       }
-      throw translate(e, fileLines, rows);
+      throw copying == null ? e : translate(e, copying);
     } catch (InvalidInputException | IOException | RuntimeException e) {
-      cancel(copy);
+      cancel(copying);
       c.rollback();
       throw e;
     } finally {
@@ -101,7 +147,11 @@ public final class EventFileLoader {
     }
   }
 
-  private static void appendRow(StringBuilder out, NewEvent row) {
+  /** One row of COPY events, or, with a line number, of COPY events_staged. */
+  private static void appendRow(StringBuilder out, NewEvent row, int stagedLine) {
+    if (stagedLine > 0) {
+      out.append(stagedLine).append('\t');
+    }
     appendText(out, row.eventType());
     out.append('\t');
     if (row.userId() == null) {
@@ -111,6 +161,20 @@ public final class EventFileLoader {
     }
     out.append('\t');
     appendText(out, row.data());
+    out.append('\t');
+    if (row.runAt() != null) {
+      appendText(out, row.runAt());
+    } else {
+      out.append(stagedLine > 0 ? "\\N" : NOW);
+    }
+    if (stagedLine > 0) {
+      out.append('\t');
+      if (row.idempotencyKey() == null) {
+        out.append("\\N");
+      } else {
+        appendText(out, row.idempotencyKey());
+      }
+    }
     out.append('\n');
   }
 
@@ -136,10 +200,10 @@ public final class EventFileLoader {
     }
   }
 
-  private static void cancel(CopyIn copy) {
+  private static void cancel(Copying copying) {
     try {
-      if (copy.isActive()) {
-        copy.cancelCopy();
+      if (copying != null && copying.copy.isActive()) {
+        copying.copy.cancelCopy();
       }
     } catch (SQLException ignored) {
       // The transaction is rolled back next; nothing of the file is kept either way.
@@ -172,17 +236,19 @@ public final class EventFileLoader {
   }
 
   /** Points a server error about COPY row k at the file line it came from. */
-  private static SQLException translate(SQLException e, int[] fileLines, int rows) {
+  private static SQLException translate(SQLException e, Copying copying) {
     if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
       String where = String.valueOf(p.getServerErrorMessage().getWhere());
       Matcher m = COPY_LINE.matcher(where);
       if (m.find()) {
-        int row = Integer.parseInt(m.group(1));
-        if (row >= 1 && row <= rows) {
+        int row =
+            Integer.parseInt(m.group(1))
+                + (where.contains("events_staged") ? copying.stagedFrom : 0);
+        if (row >= 1 && row <= copying.rows) {
           String detail = p.getServerErrorMessage().getDetail();
           return new SQLException(
               "line "
-                  + fileLines[row - 1]
+                  + copying.fileLines[row - 1]
                   + ": "
                   + p.getServerErrorMessage().getMessage()
                   + (detail == null ? "" : " (" + detail + ")"),
@@ -192,69 +258,5 @@ public final class EventFileLoader {
       }
     }
     return e;
-  }
-
-  /**
-   * Reads lines as bytes and decodes each one strictly, so that malformed UTF-8 is reported on the
-   * line that holds it (a decoding reader works ahead and would blame an earlier line).
-   */
-  private static final class LineReader {
-    private final InputStream in;
-    private final byte[] buffer = new byte[1 << 16];
-    private final CharsetDecoder utf8 =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private byte[] line = new byte[1024];
-    private int length;
-    private int position;
-    private int limit;
-
-    LineReader(InputStream in) {
-      this.in = in;
-    }
-
-    /** The next line without its terminator, or null at the end of input. */
-    String next(int lineNumber) throws IOException, InvalidInputException {
-      length = 0;
-      boolean any = false;
-      while (true) {
-        if (position == limit) {
-          limit = Math.max(0, in.read(buffer));
-          position = 0;
-          if (limit == 0) {
-            return any ? decode(lineNumber) : null;
-          }
-        }
-        any = true;
-        for (int i = position; i < limit; i++) {
-          if (buffer[i] == '\n') {
-            append(position, i - position);
-            position = i + 1;
-            return decode(lineNumber);
-          }
-        }
-        append(position, limit - position);
-        position = limit;
-      }
-    }
-
-    private void append(int from, int count) {
-      if (length + count > line.length) {
-        line = Arrays.copyOf(line, Math.max(line.length * 2, length + count));
-      }
-      System.arraycopy(buffer, from, line, length, count);
-      length += count;
-    }
-
-    private String decode(int lineNumber) throws InvalidInputException {
-      int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
-      try {
-        return utf8.decode(ByteBuffer.wrap(line, 0, end)).toString();
-      } catch (CharacterCodingException e) {
-        throw new InvalidInputException("line " + lineNumber + ": not valid UTF-8");
-      }
-    }
   }
 }

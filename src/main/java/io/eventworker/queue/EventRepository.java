@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,10 +96,13 @@ public final class EventRepository {
       FOR UPDATE SKIP LOCKED
       """;
 
-  private static final String INSERT =
+  // The first scheduled event of a type: the start of the claim index's range past now(), one
+  // index probe. Asked after a claim came back short, so that an idle thread wakes when it is due.
+  private static final String NEXT_DUE =
       """
-      INSERT INTO events (event_type, user_id, data) VALUES (?, ?, ?::jsonb)
-      RETURNING id
+      SELECT extract(epoch FROM min(run_at) - now()) * 1e9
+      FROM events
+      WHERE status = 'pending' AND event_type = ? AND run_at > now()
       """;
 
   /** A place in the claim order of one type. */
@@ -128,6 +130,21 @@ public final class EventRepository {
       }
       ps.setInt(i, limit);
       return ClaimedRows.read(c, ps, limit, budget);
+    }
+  }
+
+  /**
+   * How long until the next pending event of {@code type} falls due, in nanoseconds from the
+   * transaction's start; -1 if none is scheduled.
+   */
+  public long nanosUntilNextDue(Connection c, String type) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(NEXT_DUE)) {
+      ps.setString(1, type);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        double nanos = rs.getDouble(1);
+        return rs.wasNull() ? -1 : (long) nanos;
+      }
     }
   }
 
@@ -237,23 +254,6 @@ public final class EventRepository {
 
   /** A pending event held by {@link #holdPending}: its type and the attempts made so far. */
   public record Held(String type, int attempts) {}
-
-  /** Inserts one event as a producer would; returns its id. */
-  public long insert(Connection c, NewEvent event) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-      ps.setString(1, event.eventType());
-      if (event.userId() == null) {
-        ps.setNull(2, Types.INTEGER);
-      } else {
-        ps.setInt(2, event.userId());
-      }
-      ps.setString(3, event.data());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
 
   /** Keeps an error storable: PostgreSQL text cannot hold NUL, and a page of text is enough. */
   public static String printable(String error) {

@@ -23,14 +23,21 @@ public final class QueueReports {
       """;
 
   // Two scans of partial indexes (idx_events_claim, idx_events_failed): the cost follows the
-  // pending and failed rows, however many processed ones there are.
+  // pending and failed rows, however many processed ones there are. The pending side reads only
+  // the claim index's columns (event_type, run_at), an index-only scan where the visibility map
+  // allows. A type's oldest due event is its least run_at when that is not in the future, and its
+  // age counts from then: how late it is, whether it was inserted, scheduled or retried.
   private static final String QUEUE_DEPTH =
       """
       SELECT 'pending' AS status, event_type, count(*) AS events,
-             extract(epoch FROM LOCALTIMESTAMP - min(created_at))::float8 AS oldest_age
+             count(*) FILTER (WHERE run_at > now()) AS scheduled,
+             CASE WHEN min(run_at) <= now()
+                  THEN extract(epoch FROM now() - min(run_at))::float8 END AS oldest_due_age,
+             extract(epoch FROM min(run_at) FILTER (WHERE run_at > now()) - now())::float8
+                 AS next_due_in
       FROM events WHERE status = 'pending' GROUP BY event_type
       UNION ALL
-      SELECT 'failed', event_type, count(*), NULL
+      SELECT 'failed', event_type, count(*), 0, NULL, NULL
       FROM events WHERE status = 'failed' GROUP BY event_type
       """;
 
@@ -54,16 +61,23 @@ public final class QueueReports {
     return counts;
   }
 
-  /** Pending and failed events by type, with the age of the oldest, for the gauges and status. */
+  /**
+   * Pending and failed events by type: how many, how many of the pending are scheduled (not yet
+   * due), how late the oldest due one is and when the next scheduled one falls due.
+   */
   public List<QueueDepth> queueDepth(Connection c) throws SQLException {
     List<QueueDepth> depth = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(QUEUE_DEPTH);
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        double age = rs.getDouble(4);
         depth.add(
             new QueueDepth(
-                rs.getString(1), rs.getString(2), rs.getLong(3), rs.wasNull() ? 0 : age));
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong(3),
+                rs.getLong(4),
+                rs.getObject(5, Double.class),
+                rs.getObject(6, Double.class)));
       }
     }
     return depth;
@@ -85,6 +99,35 @@ public final class QueueReports {
   /** The state of the events table that vacuum is responsible for. */
   public record TableHealth(long liveTuples, long deadTuples, double oldestTransactionAgeSeconds) {}
 
-  /** Events of one status and type, and how long the oldest has waited. */
-  public record QueueDepth(String status, String eventType, long count, double oldestAgeSeconds) {}
+  /**
+   * Events of one status and type. For pending ones: how many are scheduled (due later), how long
+   * the oldest due one has waited since it fell due (null if none is due) and in how long the next
+   * scheduled one falls due (null if none is scheduled).
+   */
+  public record QueueDepth(
+      String status,
+      String eventType,
+      long count,
+      long scheduled,
+      Double oldestDueAgeSeconds,
+      Double nextDueInSeconds) {
+
+    /** Those of {@code a} and {@code b} (same status) together, under {@code type}. */
+    public static QueueDepth merged(String type, QueueDepth a, QueueDepth b) {
+      return new QueueDepth(
+          a.status,
+          type,
+          a.count + b.count,
+          a.scheduled + b.scheduled,
+          larger(a.oldestDueAgeSeconds, b.oldestDueAgeSeconds),
+          b.nextDueInSeconds == null
+                  || (a.nextDueInSeconds != null && a.nextDueInSeconds < b.nextDueInSeconds)
+              ? a.nextDueInSeconds
+              : b.nextDueInSeconds);
+    }
+
+    private static Double larger(Double a, Double b) {
+      return a == null ? b : b == null ? a : Double.valueOf(Math.max(a, b));
+    }
+  }
 }

@@ -19,12 +19,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * different type each time (every handled type gets its turn, however large another's backlog),
  * each type from its claim cursor (see {@link ClaimCursors}), or user by user for a type listed in
  * ORDERED_EVENT_TYPES (see {@link OrderedTypeClaims}); and, once the batch is done, whether it was
- * full or cut short and when the thread should look again.
+ * full or cut short and when the thread should look again: when a cursor needs a rescan, or when
+ * the first scheduled event falls due, whichever comes first (the poll interval at the latest).
  */
 final class BatchClaims {
 
   // How long an event passed over by the claim cursor waits at most.
   private static final long MAX_RESCAN_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long MIN_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final EventRepository repository;
   private final String[] types;
@@ -54,6 +56,9 @@ final class BatchClaims {
     private final int limit;
     // Where this round's claim of each type started.
     private final Map<String, ClaimCursors.Start> starts = new HashMap<>();
+    // When the first scheduled event of a type whose claim came back short falls due (nanoTime),
+    // or Long.MAX_VALUE: an idle thread looks again then rather than at its next poll.
+    private long nextDue = Long.MAX_VALUE;
 
     private Round(int limit) {
       this.limit = limit;
@@ -72,10 +77,16 @@ final class BatchClaims {
         }
         ClaimCursors.Start start = cursors.start(type);
         starts.put(type, start);
-        Claimed claimed =
-            repository.claim(c, type, limit - events.size(), start.position(), budget);
+        int wanted = limit - events.size();
+        Claimed claimed = repository.claim(c, type, wanted, start.position(), budget);
         events.addAll(claimed.events());
         cursors.advance(type, start, claimed.last(), claimed.lockingNanos());
+        if (claimed.events().size() < wanted && !budget.spent()) {
+          long in = repository.nanosUntilNextDue(c, type);
+          if (in >= 0) {
+            nextDue = Math.min(nextDue, System.nanoTime() + in);
+          }
+        }
       }
       return events;
     }
@@ -98,9 +109,16 @@ final class BatchClaims {
         rewind();
         return new BatchProcessor.Batch(done, true, true, 0);
       }
-      return done >= limit
-          ? new BatchProcessor.Batch(done, true, false, 0)
-          : new BatchProcessor.Batch(done, false, false, cursors.untilRescan(starts));
+      if (done >= limit) {
+        return new BatchProcessor.Batch(done, true, false, 0);
+      }
+      long recheck = cursors.untilRescan(starts);
+      if (nextDue != Long.MAX_VALUE) {
+        // At least a millisecond: an event due now is claimed by the next pass.
+        long untilDue = Math.max(MIN_WAIT_NANOS, nextDue - System.nanoTime());
+        recheck = recheck == 0 ? untilDue : Math.min(recheck, untilDue);
+      }
+      return new BatchProcessor.Batch(done, false, false, recheck);
     }
   }
 }

@@ -17,24 +17,40 @@ class StatusCommandTest {
   @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
   @Test
-  void countsByTypeAndStatusWithTheOldestPendingAge() throws Exception {
+  void countsByTypeAndStatusWithTheOldestDueAge() throws Exception {
     db.execute(
         "INSERT INTO events (event_type, data, status, created_at) VALUES ('metric', '{}',"
             + " 'processed', now()), ('metric', '{}', 'processed', now()), ('metric', '{}',"
-            + " 'failed', now()), ('data_entry', '{}', 'pending', LOCALTIMESTAMP - interval '90"
-            + " seconds'), ('invoice', '{}', 'pending', LOCALTIMESTAMP - interval '5 seconds')");
+            + " 'failed', now())",
+        "INSERT INTO events (event_type, data, run_at) VALUES ('data_entry', '{}', now() -"
+            + " interval '90 seconds'), ('invoice', '{}', now() - interval '300 seconds'),"
+            + " ('data_entry', '{}', now() + interval '1 hour'), ('metric', '{}', now() +"
+            + " interval '10 minutes')");
 
     Cli.Result text = Cli.run(db.env(), "status");
     assertEquals(0, text.status(), text.toString());
     assertTrue(
-        text.out().contains("event type      pending    processed       failed"), text.out());
-    assertTrue(text.out().matches("(?s).*data_entry\\s+1\\s+0\\s+0\\n.*"), text.out());
-    assertTrue(
-        text.out().matches("(?s).*invoice\\s+1\\s+0\\s+0\\s+\\(no handler: stays pending\\).*"),
+        text.out().contains("event type          due    scheduled    processed       failed"),
         text.out());
-    assertTrue(text.out().matches("(?s).*metric\\s+0\\s+2\\s+1\\n.*"), text.out());
-    assertTrue(text.out().matches("(?s).*total\\s+2\\s+2\\s+1\\n.*"), text.out());
-    assertTrue(text.out().matches("(?s).*oldest pending event: 9\\d\\.\\d s old.*"), text.out());
+    assertTrue(text.out().matches("(?s).*data_entry\\s+1\\s+1\\s+0\\s+0\\n.*"), text.out());
+    assertTrue(
+        text.out()
+            .matches("(?s).*invoice\\s+1\\s+0\\s+0\\s+0\\s+\\(no handler: stays pending\\).*"),
+        text.out());
+    assertTrue(text.out().matches("(?s).*metric\\s+0\\s+1\\s+2\\s+1\\n.*"), text.out());
+    assertTrue(text.out().matches("(?s).*total\\s+2\\s+2\\s+2\\s+1\\n.*"), text.out());
+    // The unhandled invoice, older, and the scheduled events do not count as the oldest due.
+    assertTrue(
+        text.out().matches("(?s).*oldest due event: waiting 9\\d\\.\\d s since due\\n.*"),
+        text.out());
+    assertTrue(
+        text.out()
+            .matches(
+                "(?s).*oldest due event of a type without a handler here: waiting 30\\d\\.\\d s"
+                    + " since due\\n.*"),
+        text.out());
+    assertTrue(
+        text.out().matches("(?s).*next scheduled event: due in 59\\d\\.\\d s\\n.*"), text.out());
 
     db.execute(
         "UPDATE events SET last_error = 'invalid payload: field ''name'' is required' WHERE status"
@@ -60,8 +76,14 @@ class StatusCommandTest {
     assertEquals(2, root.at("/by_type/metric/processed").asInt());
     assertEquals(3, root.at("/by_type/metric/failed").asInt());
     assertEquals(false, root.at("/by_type/invoice/handled").asBoolean());
-    assertEquals(2, root.at("/totals/pending").asInt());
-    assertTrue(root.at("/oldest_pending_age_seconds").asDouble() >= 90, json.out());
+    assertEquals(4, root.at("/totals/pending").asInt());
+    assertEquals(2, root.at("/totals/scheduled").asInt());
+    assertEquals(1, root.at("/by_type/data_entry/scheduled").asInt());
+    double oldest = root.at("/oldest_pending_age_seconds").asDouble();
+    assertTrue(oldest >= 90 && oldest < 200, json.out());
+    assertTrue(root.at("/oldest_unhandled_age_seconds").asDouble() >= 300, json.out());
+    double next = root.at("/next_scheduled_in_seconds").asDouble();
+    assertTrue(next > 500 && next <= 600, json.out());
   }
 
   @Test
@@ -69,7 +91,8 @@ class StatusCommandTest {
     Cli.Result json = Cli.run(db.env(), "status", "--json");
     assertEquals(0, json.status(), json.toString());
     assertTrue(json.out().contains("\"oldest_pending_age_seconds\" : null"), json.out());
-    assertTrue(Cli.run(db.env(), "status").out().contains("oldest pending event: none pending"));
+    assertTrue(json.out().contains("\"next_scheduled_in_seconds\" : null"), json.out());
+    assertTrue(Cli.run(db.env(), "status").out().contains("oldest due event: none due\n"));
   }
 
   @Test

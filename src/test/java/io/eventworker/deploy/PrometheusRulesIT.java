@@ -32,6 +32,7 @@ class PrometheusRulesIT {
           "EventWorkerNotReady",
           "EventQueueBacklog",
           "EventOldestPendingTooOld",
+          "EventTypeUnhandled",
           "EventFailureRate",
           "EventWorkerNoProgress",
           "BackupMissing");

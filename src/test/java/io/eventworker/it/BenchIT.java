@@ -137,6 +137,11 @@ class BenchIT {
       assertTrue(results.at("/gin_indexes_" + query + "_without_ms/value").asDouble() > 0, query);
     }
     assertEquals(2, report.get("gin_indexes_queries").size(), report.toString());
+    // Scheduled and deduplicated events: each measured against the same work without.
+    for (String feature : List.of("scheduled", "idempotency_ingest", "idempotency_worker")) {
+      assertEquals(2000, results.at("/" + feature + "/events").asLong(), feature);
+      assertTrue(results.at("/" + feature + "/ratio").asDouble() > 0, results.toString());
+    }
 
     try (Connection c = server.connect("postgres");
         PreparedStatement ps =

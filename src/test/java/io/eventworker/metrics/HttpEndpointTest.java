@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -43,12 +44,22 @@ class HttpEndpointTest {
     try (RunningWorker worker =
             RunningWorker.start(
                 db.config("WORKER_THREADS", "2"), new MicrometerWorkerMetrics(registry), registry);
-        QueueGauges gauges = new QueueGauges(registry, worker.pool(), new QueueReports());
+        QueueGauges gauges =
+            new QueueGauges(
+                registry,
+                worker.pool(),
+                new QueueReports(),
+                Set.of("metric", "data_entry")::contains);
         HttpEndpoint endpoint =
             new HttpEndpoint("127.0.0.1", 0, registry, () -> null, () -> null).start()) {
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> db.queryLong("SELECT count(*) FROM events WHERE status = 'pending'") == 2);
+      // Old but not due: neither this nor the unhandled invoices make the handled types' age.
+      db.execute(
+          "INSERT INTO events (event_type, data, created_at, run_at) VALUES ('metric', '{}',"
+              + " LOCALTIMESTAMP - interval '1 day', now() + interval '1 hour')",
+          "UPDATE events SET run_at = now() - interval '1 hour' WHERE event_type = 'invoice'");
       gauges.refresh();
 
       HttpResponse<String> metrics = get(endpoint, "/metrics");
@@ -66,7 +77,12 @@ class HttpEndpointTest {
       assertContains(body, "eventworker_batch_duration_seconds_count ");
       assertLine(body, "eventworker_queue_depth{status=\"pending\",type=\"invoice\"} 2.0");
       assertLine(body, "eventworker_queue_depth{status=\"failed\",type=\"data_entry\"} 10.0");
-      assertContains(body, "eventworker_queue_oldest_pending_age_seconds{type=\"invoice\"} ");
+      assertLine(body, "eventworker_queue_scheduled{type=\"metric\"} 1.0");
+      assertLine(body, "eventworker_queue_depth{status=\"pending\",type=\"metric\"} 1.0");
+      assertLine(body, "eventworker_queue_oldest_pending_age_seconds{type=\"metric\"} 0.0");
+      assertContains(body, "eventworker_queue_unhandled_oldest_age_seconds{type=\"invoice\"} 360");
+      assertFalse(
+          body.contains("eventworker_queue_oldest_pending_age_seconds{type=\"invoice\"}"), body);
       assertContains(body, "hikaricp_connections{pool=\"event-worker\"}");
       assertContains(body, "jvm_memory_used_bytes{");
 
@@ -86,7 +102,7 @@ class HttpEndpointTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (Connection report = db.connect();
         var pool = ConnectionPool.create(db.config(), null, ConnectionPool.Use.DAEMON);
-        QueueGauges gauges = new QueueGauges(registry, pool, new QueueReports())) {
+        QueueGauges gauges = new QueueGauges(registry, pool, new QueueReports(), type -> true)) {
       report.setAutoCommit(false);
       report.createStatement().executeQuery("SELECT count(*) FROM users").close();
       // What the gauges read, seen first in the database: the report's transaction open for a

@@ -45,7 +45,7 @@ class NewEventTest {
         "{\"event_type\":\"m\",\"user_id\":99999999999,\"data\":{}}|'user_id' must be an integer or"
             + " null",
         "{\"event_type\":\"m\",\"userid\":1,\"data\":{}}|unknown field 'userid' (expected"
-            + " event_type, user_id, data)",
+            + " event_type, user_id, data, run_at, idempotency_key)",
         "{\"event_type\":\"m\",\"data\":{\"a\":\"x\\u0000y\"}}|'data' contains a \\u0000 escape,"
             + " which PostgreSQL cannot store",
       })

@@ -81,6 +81,12 @@ class SqlStatementsTest {
               "queue/EventFileLoader.java|copyIn(COPY)",
               "a constant COPY; its rows are data, never SQL"),
           Map.entry(
+              "queue/EventFileLoader.java|copyIn(StagedEvents.COPY)",
+              "a constant COPY into the temporary table; its rows are data, never SQL"),
+          Map.entry(
+              "queue/EventInserts.java|prepareStatement(keyed ? INSERT_KEYED : INSERT)",
+              "one of two constant INSERTs; the values are bind parameters"),
+          Map.entry(
               "bench/BenchDatabase.java|\"CREATE DATABASE \" + name",
               "identifiers cannot be bound; the benchmark generates the name (letters, digits,"
                   + " underscores)"),

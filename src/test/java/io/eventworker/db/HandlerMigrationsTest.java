@@ -56,7 +56,7 @@ class HandlerMigrationsTest {
     assertTrue(
         pending.startsWith("1 (") && pending.endsWith(", page_view 1 (page views)"), pending);
 
-    assertEquals("7.1", migrations.migrate().targetSchemaVersion);
+    assertEquals("8", migrations.migrate().targetSchemaVersion);
     assertNull(migrations.pendingDescription());
     assertEquals(0, empty.queryLong("SELECT count(*) FROM page_views"));
     assertEquals(
@@ -67,7 +67,7 @@ class HandlerMigrationsTest {
 
     assertEquals(0, migrations.migrate().migrationsExecuted);
     assertEquals(
-        8, empty.queryLong("SELECT count(*) FROM flyway_schema_history WHERE version IS NOT NULL"));
+        9, empty.queryLong("SELECT count(*) FROM flyway_schema_history WHERE version IS NOT NULL"));
     assertEquals(2, empty.queryLong("SELECT count(*) FROM flyway_schema_history_page_view"));
   }
 

@@ -2,6 +2,7 @@ package io.eventworker.queue;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.db.Migrations;
@@ -14,7 +15,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -180,8 +188,8 @@ class PartitionedEventsTest {
 
   /**
    * A partitioned events whose partitions are days in the past, as they are after a while: the
-   * converted (empty) table's partition goes, and the 13 days before today and today
-   * take its place.
+   * converted (empty) table's partition goes, and the 13 days before today and today take its
+   * place.
    */
   private List<Range> pastDays() throws Exception {
     assertEquals(0, Cli.run(db.env(), "migrate", "--partition-events").status());
@@ -266,5 +274,158 @@ class PartitionedEventsTest {
         0,
         db.queryLong(
             "SELECT count(*) FROM events WHERE data->>'name' IN ('waiting-1', 'broken-1')"));
+  }
+
+  @Test
+  void theIndexesThereAreAtConversionAreMadeAgainAndUniqueOnesHoldWithinAPartition()
+      throws Exception {
+    // As later migrations add them: a key producers deduplicate on, and an index of their own.
+    db.execute(
+        "ALTER TABLE events ADD COLUMN idempotency_key text",
+        "CREATE UNIQUE INDEX idx_events_idempotency ON events (event_type, idempotency_key)"
+            + " WHERE idempotency_key IS NOT NULL",
+        "CREATE INDEX idx_events_user_order ON events (user_id, id) WHERE status = 'pending'");
+    assertEquals(0, Cli.run(db.env(), "migrate", "--partition-events").status());
+    assertEquals(
+        1,
+        db.queryLong(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'events' AND indexname ="
+                + " 'idx_events_user_order'"));
+    String twice =
+        "INSERT INTO events (event_type, data, idempotency_key, created_at) VALUES ('metric',"
+            + " '{\"name\":\"k\",\"value\":1}', 'key-1', %s) ON CONFLICT DO NOTHING";
+    String later =
+        "date_bin('1 day', LOCALTIMESTAMP, timestamp '2000-01-01') + interval '1 day 1 hour'";
+    db.execute(twice.formatted("DEFAULT"), twice.formatted("DEFAULT"));
+    db.execute(twice.formatted(later), twice.formatted(later));
+    // Once in each partition: unique within a partition, not across them.
+    assertEquals(2, db.queryLong("SELECT count(*) FROM events WHERE idempotency_key = 'key-1'"));
+    assertEquals(
+        EventPartitions.AHEAD + 2L,
+        db.queryLong(
+            "SELECT count(*) FROM pg_index x JOIN pg_inherits i ON i.inhrelid = x.indrelid WHERE"
+                + " i.inhparent = 'events'::regclass AND x.indisunique AND pg_get_indexdef("
+                + "x.indexrelid) LIKE '%(event_type, idempotency_key) WHERE (idempotency_key IS NOT"
+                + " NULL)'"));
+  }
+
+  @Test
+  void aConversionThatCannotBeDoneSaysWhyAndChangesNothing() throws Exception {
+    insert("kept", 10, "LOCALTIMESTAMP", "pending", "NULL");
+    db.execute("CREATE VIEW pending_events AS SELECT id FROM events WHERE status = 'pending'");
+    Cli.Result refused = Cli.run(db.env(), "migrate", "--partition-events");
+    assertEquals(2, refused.status(), refused.toString());
+    assertTrue(
+        refused.err().contains("cannot partition events: view pending_events reads events"),
+        refused.err());
+    for (String interval : new String[] {"30m", "90m", "40d", "a day"}) {
+      Cli.Result bad =
+          Cli.run(db.env(), "migrate", "--partition-events", "--partition-interval", interval);
+      assertEquals(2, bad.status(), bad.toString());
+      assertTrue(bad.err().contains("expected whole hours from 1h to 31d"), bad.err());
+    }
+    try (Connection c = db.connect()) {
+      assertFalse(new EventPartitions().isPartitioned(c));
+    }
+    assertEquals(10, db.queryLong("SELECT count(*) FROM events"));
+    assertEquals(0, db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'events_default'"));
+  }
+
+  @Test
+  void theDaemonMakesTheMissingPartitionsAheadWithoutRetention() throws Exception {
+    assertEquals(0, Cli.run(db.env(), "migrate", "--partition-events").status());
+    db.execute("DROP TABLE events_p" + tomorrowPlus(2), "DROP TABLE events_p" + tomorrowPlus(1));
+    long before =
+        db.queryLong("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass");
+    try (RunningWorker worker = RunningWorker.start(db.config())) {
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () ->
+                  db.queryLong(
+                          "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass")
+                      == before + 2);
+    }
+  }
+
+  private String tomorrowPlus(int days) throws Exception {
+    try (Connection c = db.connect();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT to_char(LOCALTIMESTAMP + (? + 1) * interval '1 day', 'YYYYMMDD')")) {
+      ps.setInt(1, days);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  @Test
+  void retentionRunsWhileWorkersClaimAndProducersInsert() throws Exception {
+    pastDays();
+    for (int day = 8; day <= 12; day++) {
+      insert("done" + day, 2000, day(day), "processed", day(day));
+    }
+    insert("backlog", 1000, day(13), "pending", "NULL");
+    int producers = 2;
+    int each = 1500;
+    AtomicInteger producerErrors = new AtomicInteger();
+    AtomicLong dropped = new AtomicLong();
+    try (RunningWorker worker = RunningWorker.start(db.config("WORKER_THREADS", "4"))) {
+      ExecutorService pool = Executors.newFixedThreadPool(producers + 1);
+      List<Future<?>> producing = new ArrayList<>();
+      for (int p = 0; p < producers; p++) {
+        int producer = p;
+        producing.add(
+            pool.submit(
+                () -> {
+                  try (Connection c = db.connect();
+                      PreparedStatement ps =
+                          c.prepareStatement(
+                              "INSERT INTO events (event_type, data, created_at) VALUES ('metric',"
+                                  + " jsonb_build_object('name', ?::text, 'value', 1),"
+                                  + " CASE WHEN ? THEN NULL ELSE LOCALTIMESTAMP END)")) {
+                    for (int i = 0; i < each; i++) {
+                      ps.setString(1, "live-" + producer + "-" + i);
+                      ps.setBoolean(2, i % 10 == 0);
+                      ps.executeUpdate();
+                    }
+                  } catch (Exception e) {
+                    producerErrors.incrementAndGet();
+                  }
+                  return null;
+                }));
+      }
+      Future<?> pruning =
+          pool.submit(
+              () -> {
+                try (Connection c = db.connect()) {
+                  while (dropped.get() < 5 || producing.stream().anyMatch(f -> !f.isDone())) {
+                    dropped.addAndGet(
+                        new PartitionRetention()
+                            .prune(c, Duration.ofDays(7), Duration.ofSeconds(1))
+                            .droppedPartitions());
+                  }
+                }
+                return null;
+              });
+      pruning.get(60, TimeUnit.SECONDS);
+      for (Future<?> f : producing) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> db.queryLong("SELECT count(*) FROM metrics") == 1000 + producers * each);
+    }
+    assertEquals(0, producerErrors.get());
+    assertEquals(5, dropped.get());
+    assertEquals(0, db.queryLong("SELECT count(*) FROM events WHERE data->>'name' LIKE 'done%'"));
+    assertEquals(
+        1000 + producers * each,
+        db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+    assertEquals(
+        1000 + producers * each, db.queryLong("SELECT count(DISTINCT metric_name) FROM metrics"));
   }
 }

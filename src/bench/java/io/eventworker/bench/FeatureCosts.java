@@ -8,7 +8,7 @@ import java.util.Set;
 final class FeatureCosts {
 
   // One line per feature case.
-  static final List<FeatureCase> ALL = List.of();
+  static final List<FeatureCase> ALL = List.of(new PartitionsCase());
 
   private FeatureCosts() {}
 

@@ -156,7 +156,7 @@ public final class EventPartitions {
   }
 
   /** Creates and attaches the partition for [lo, hi), in the caller's transaction. */
-  void create(Connection c, LocalDateTime lo, LocalDateTime hi) throws SQLException {
+  public void create(Connection c, LocalDateTime lo, LocalDateTime hi) throws SQLException {
     ComposedStatements.run(c, COMPOSE_CREATE, name(lo, hi), lo, hi);
   }
 

@@ -14,8 +14,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -436,5 +439,43 @@ class PartitionedEventsTest {
         db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
     assertEquals(
         1000 + producers * each, db.queryLong("SELECT count(DISTINCT metric_name) FROM metrics"));
+  }
+
+  @Test
+  void completingFindsTheBatchByItsCreatedAtAndMarksOneOutsideItAllTheSame() throws Exception {
+    assertEquals(0, Cli.run(db.env(), "migrate", "--partition-events").status());
+    insert("batch", 3, "LOCALTIMESTAMP", "pending", "NULL");
+    insert("undated", 1, "NULL", "pending", "NULL");
+    EventRepository repository = new EventRepository();
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      List<ClaimedEvent> claimed =
+          repository.claim(c, "metric", 10, null, new PayloadBudget(1 << 20)).events();
+      assertEquals(4, claimed.size());
+      List<Instant> createdAt = new ArrayList<>();
+      for (ClaimedEvent e : claimed) {
+        // One given a day off, as a wrong read would: the range misses it, the rest finds it.
+        createdAt.add(
+            e.createdAt() == null || !createdAt.isEmpty()
+                ? e.createdAt()
+                : e.createdAt().minus(Duration.ofDays(1)));
+      }
+      repository.complete(
+          c, claimed.stream().map(ClaimedEvent::id).toList(), createdAt, List.of(), List.of());
+      c.commit();
+    }
+    assertEquals(
+        4, db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));
+  }
+
+  @Test
+  void theCreatedAtRangeIsWidenedAndUnboundedWithoutTimes() {
+    Instant a = Instant.parse("2026-03-08T02:30:00Z");
+    Instant b = Instant.parse("2026-03-08T05:00:00Z");
+    CreatedRange range = CreatedRange.of(Arrays.asList(b, null, a));
+    assertEquals(a.minus(Duration.ofHours(3)), range.from().toInstant());
+    assertEquals(b.plus(Duration.ofHours(3)), range.to().toInstant());
+    assertEquals(OffsetDateTime.MIN, CreatedRange.of(Arrays.asList((Instant) null)).from());
+    assertEquals(OffsetDateTime.MAX, CreatedRange.of(List.of()).to());
   }
 }

@@ -142,6 +142,9 @@ class PartitionedEventsTest {
                       && db.queryLong("SELECT count(*) FROM metrics") == 2000);
     }
     assertEquals(2000, db.queryLong("SELECT count(DISTINCT metric_name) FROM metrics"));
+    Cli.Result status = Cli.run(db.env(), "status");
+    assertEquals(0, status.status(), status.toString());
+    assertTrue(status.out().contains("failed"), status.out());
     assertEquals(
         2000,
         db.queryLong("SELECT count(*) FROM events WHERE status = 'processed' AND attempts = 1"));

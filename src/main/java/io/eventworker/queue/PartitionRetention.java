@@ -29,6 +29,9 @@ public final class PartitionRetention {
              ?::timestamp, ?::text)
       """;
 
+  private static final String NO_STATEMENT_TIMEOUT =
+      "SELECT set_config('statement_timeout', '0', true)";
+
   private static final String LOCK_EVENTS = "LOCK TABLE events IN ACCESS EXCLUSIVE MODE";
 
   // Under the lock, what could have changed since the scan: a row inserted (a producer may set an
@@ -95,6 +98,11 @@ public final class PartitionRetention {
    */
   private long dropIfDone(Connection c, String name, LocalDateTime cutoff, Duration lockTimeout)
       throws SQLException {
+    // The read of a large partition may outlast the daemon's DB_STATEMENT_TIMEOUT; it holds no
+    // lock that anyone waits for.
+    try (PreparedStatement ps = c.prepareStatement(NO_STATEMENT_TIMEOUT)) {
+      ps.executeQuery().close();
+    }
     long[] scan = ComposedStatements.queryLongs(c, 3, COMPOSE_SCAN, cutoff, name);
     c.commit();
     if (scan[1] > 0) {

@@ -93,8 +93,8 @@ final class PartitionsCase implements FeatureCase {
   }
 
   /**
-   * Converts the empty table, and replaces the converted table's partition by day partitions from
-   * 45 days back: the layout after weeks in the mode.
+   * Converts the empty table, and replaces the converted table's partition by day partitions: the
+   * days of the history and today, the three ahead, the default partition.
    */
   private static void partitionByPastDays(BenchDatabase db) throws Exception {
     try (Connection c = db.connect()) {
@@ -105,7 +105,9 @@ final class PartitionsCase implements FeatureCase {
       }
       EventPartitions partitions = new EventPartitions();
       LocalDateTime first = partitions.ranges(c).get(0).lower();
-      for (int day = 45; day >= 1; day--) {
+      // The days of the history, and today's: as with a retention of a week, when the history
+      // is what retention is about to drop.
+      for (int day = 43; day >= 1; day = day == 30 ? 1 : day - 1) {
         partitions.create(c, first.minusDays(day), first.minusDays(day - 1));
       }
       c.commit();

@@ -481,4 +481,31 @@ class PartitionedEventsTest {
     assertEquals(OffsetDateTime.MIN, CreatedRange.of(Arrays.asList((Instant) null)).from());
     assertEquals(OffsetDateTime.MAX, CreatedRange.of(List.of()).to());
   }
+
+  @Test
+  void aPartitionWhoseLockIsNotHadInTimeIsKeptAndDroppedNextTime() throws Exception {
+    pastDays();
+    insert("done", 100, day(12), "processed", day(12));
+    try (Connection reader = db.connect()) {
+      // An open transaction that read events holds a lock that a drop has to wait for.
+      reader.setAutoCommit(false);
+      try (PreparedStatement ps = reader.prepareStatement("SELECT count(*) FROM events")) {
+        ps.executeQuery().close();
+      }
+      try (Connection c = db.connect()) {
+        PartitionRetention.Result held =
+            new PartitionRetention().prune(c, Duration.ofDays(7), Duration.ofMillis(200));
+        assertEquals(0, held.droppedPartitions());
+        assertEquals(0, held.droppedEvents());
+      }
+      assertEquals(100, db.queryLong("SELECT count(*) FROM events"));
+      reader.rollback();
+    }
+    try (Connection c = db.connect()) {
+      PartitionRetention.Result free =
+          new PartitionRetention().prune(c, Duration.ofDays(7), Duration.ofMillis(200));
+      assertEquals(100, free.droppedEvents());
+    }
+    assertEquals(0, db.queryLong("SELECT count(*) FROM events"));
+  }
 }

@@ -87,6 +87,11 @@ final class BenchDatabase implements AutoCloseable {
     return db;
   }
 
+  /** Another new database on the same server, migrated, with the users loaded; dropped at close. */
+  BenchDatabase sibling() throws SQLException {
+    return createOn(maintenance);
+  }
+
   /** The database {@code given} names, migrated; kept at the end. */
   static BenchDatabase use(WorkerConfig given) throws SQLException {
     BenchDatabase db = new BenchDatabase(given, given, false);

@@ -15,7 +15,8 @@ final class FeatureCosts {
           new OrderingCost(),
           new ConsoleCost(),
           new UserStatistics(),
-          new GinIndexes());
+          new GinIndexes(),
+          new PartitionsCase());
 
   private FeatureCosts() {}
 

@@ -21,13 +21,15 @@ public final class EventInserts {
       RETURNING id, run_at::text
       """;
 
-  // The producer contract's statement: ON CONFLICT names the partial unique index of migration
-  // 7.1 by its columns and predicate. An event already stored with the key returns no row.
+  // The producer contract's statement, without its conflict target: the only unique index an
+  // insert can meet is migration 7.1's (ids come from a sequence), and a partitioned events
+  // (docs/PARTITIONING.md) has that index per partition, which a target cannot name. An event
+  // already stored with the key returns no row.
   private static final String INSERT_KEYED =
       """
       INSERT INTO events (event_type, user_id, data, run_at, idempotency_key)
       VALUES (?, ?, ?::jsonb, coalesce(?::timestamptz, now()) + ?::int8 * interval '1 millisecond', ?)
-      ON CONFLICT (event_type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      ON CONFLICT DO NOTHING
       RETURNING id, run_at::text
       """;
 

@@ -1,9 +1,11 @@
 package io.eventworker.queue;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,11 +63,22 @@ public final class EventRepository {
           FOR UPDATE SKIP LOCKED
           """);
 
+  // The batch's created_at range (CreatedRange) lets a partitioned events look in the partitions
+  // that hold the batch only; on the plain table it is a filter. A row that falls outside it all
+  // the same is marked by MARK_PROCESSED_REST.
   private static final String MARK_PROCESSED =
       """
       UPDATE events
       SET status = 'processed', processed_at = CURRENT_TIMESTAMP, attempts = attempts + 1
-      WHERE id = ANY (?)
+      WHERE id = ANY (?) AND (created_at IS NULL
+        OR created_at BETWEEN ?::timestamptz::timestamp AND ?::timestamptz::timestamp)
+      """;
+
+  private static final String MARK_PROCESSED_REST =
+      """
+      UPDATE events
+      SET status = 'processed', processed_at = CURRENT_TIMESTAMP, attempts = attempts + 1
+      WHERE id = ANY (?) AND status = 'pending'
       """;
 
   // Retried events go back to pending with a later run_at; the others become failed, with
@@ -166,6 +179,17 @@ public final class EventRepository {
   public void complete(
       Connection c, List<Long> processed, List<RowBatch> rows, List<Failure> failures)
       throws SQLException {
+    complete(c, processed, List.of(), rows, failures);
+  }
+
+  /** As above, with the processed events' created_at (null where it is), to find them sooner. */
+  public void complete(
+      Connection c,
+      List<Long> processed,
+      List<Instant> createdAt,
+      List<RowBatch> rows,
+      List<Failure> failures)
+      throws SQLException {
     if (processed.isEmpty() && failures.isEmpty()) {
       return;
     }
@@ -177,8 +201,15 @@ public final class EventRepository {
       if (!failures.isEmpty()) {
         next = bindFailures(c, ps, next, failures);
       }
-      ps.setArray(next, c.createArrayOf("int8", processed.toArray()));
-      ps.executeUpdate();
+      Array ids = c.createArrayOf("int8", processed.toArray());
+      ps.setArray(next, ids);
+      CreatedRange.of(createdAt).bind(ps, next + 1);
+      if (ps.executeUpdate() < processed.size()) {
+        try (PreparedStatement rest = c.prepareStatement(MARK_PROCESSED_REST)) {
+          rest.setArray(1, ids);
+          rest.executeUpdate();
+        }
+      }
     }
   }
 

@@ -42,11 +42,15 @@ public final class QueueReports {
       """;
 
   // What decides the table's health: dead row versions waiting for vacuum, and the open
-  // transaction that keeps vacuum from removing them (migration 5).
+  // transaction that keeps vacuum from removing them (migration 5). Summed over the partitions
+  // when events is partitioned (docs/PARTITIONING.md): the parent has no statistics of its own.
   private static final String TABLE_HEALTH =
       """
-      SELECT n_live_tup, n_dead_tup, event_worker_oldest_transaction_age()
-      FROM pg_stat_user_tables WHERE relid = 'events'::regclass
+      SELECT coalesce(sum(n_live_tup), 0), coalesce(sum(n_dead_tup), 0),
+             event_worker_oldest_transaction_age()
+      FROM pg_stat_user_tables
+      WHERE relid = 'events'::regclass
+         OR relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'events'::regclass)
       """;
 
   /** Event counts by type and status, for {@code status}. */

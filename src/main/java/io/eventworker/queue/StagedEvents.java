@@ -46,7 +46,7 @@ final class StagedEvents {
           SELECT event_type, user_id, data, coalesce(run_at, now()), idempotency_key
           FROM events_staged
           ORDER BY line
-          ON CONFLICT (event_type, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+          ON CONFLICT DO NOTHING
           RETURNING event_type, idempotency_key
       ),
       first AS (

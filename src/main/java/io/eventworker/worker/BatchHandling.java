@@ -107,6 +107,7 @@ final class BatchHandling {
     repository.complete(
         c,
         ids(result.processed()),
+        result.processed().stream().map(Event::createdAt).toList(),
         write == Write.AT_ONCE ? rows.batches(handled) : List.of(),
         failures(failures));
     return result.withHeldBack(heldBack.size());

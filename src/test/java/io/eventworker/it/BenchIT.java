@@ -142,6 +142,13 @@ class BenchIT {
       assertEquals(2000, results.at("/" + feature + "/events").asLong(), feature);
       assertTrue(results.at("/" + feature + "/ratio").asDouble() > 0, results.toString());
     }
+    // Partitioned retention (docs/PARTITIONING.md): 25 x 2,000 rows of history in each database.
+    assertEquals(2000, results.at("/partitions_throughput/events").asLong(), results.toString());
+    assertTrue(results.at("/partitions_throughput/ratio").asDouble() > 0);
+    assertTrue(results.at("/partitions_delete_seconds/value").asDouble() > 0);
+    assertTrue(results.at("/partitions_drop_seconds/value").asDouble() > 0);
+    assertTrue(results.at("/partitions_delete_wal_mb/value").asDouble() > 0);
+    assertTrue(results.at("/partitions_conversion_seconds/value").asDouble() > 0);
 
     try (Connection c = server.connect("postgres");
         PreparedStatement ps =

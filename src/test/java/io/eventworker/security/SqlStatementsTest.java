@@ -112,6 +112,20 @@ class SqlStatementsTest {
           Map.entry(
               "bench/GinIndexes.java|executeQuery(\"EXPLAIN \" + sql)",
               "EXPLAIN of the case's own constant queries"),
+          Map.entry(
+              "queue/ComposedStatements.java|prepareStatement(composer)",
+              "a caller's constant query, its values bound, that composes statements with"
+                  + " format()"),
+          Map.entry(
+              "queue/ComposedStatements.java|s.execute(sql)",
+              "a statement the server composed with format(): names quoted by %I, values by %L"),
+          Map.entry(
+              "queue/ComposedStatements.java|s.executeQuery(query)",
+              "a query the server composed with format(): names quoted by %I, values by %L"),
+          Map.entry(
+              "queue/PartitionRetention.java|s.executeUpdate(step.get(0))",
+              "a DELETE the server composed with format(): the partition's name as regclass"
+                  + " text, the values by %L"),
           Map.entry("cli/Main.java|execute(", "picocli running the command line, not SQL"),
           Map.entry(
               "bench/BenchCommand.java|cli.execute(args)",

@@ -162,12 +162,10 @@ class PartitionedEventsTest {
     Range next = ranges.get(1);
     assertEquals(Duration.ofHours(6), Duration.between(next.lower(), next.upper()));
 
-    EventRepository repository = new EventRepository();
     long plain;
     try (Connection c = db.connect()) {
-      plain =
-          repository.insert(
-              c, new NewEvent("metric", null, "{\"name\":\"a\",\"value\":1}", null, null));
+      NewEvent event = new NewEvent("metric", null, "{\"name\":\"a\",\"value\":1}", null, null);
+      plain = new EventInserts().insert(c, event, null).id();
     }
     assertEquals("events_converted", partitionOf(plain), "now is in the current interval");
     Cli.Result enqueued =

@@ -132,6 +132,17 @@ public final class OrderedClaims {
       ON events (event_type, user_id, id) WHERE status = 'pending'
       """;
 
+  // A partitioned events (docs/PARTITIONING.md) cannot build or drop an index CONCURRENTLY: there
+  // the build holds producers' inserts until it ends.
+  private static final String PARTITIONED =
+      "SELECT relkind = 'p' FROM pg_class WHERE oid = 'events'::regclass";
+  private static final String DROP_PARTITIONED_INDEX = "DROP INDEX IF EXISTS idx_events_ordered";
+  private static final String CREATE_PARTITIONED_INDEX =
+      """
+      CREATE INDEX IF NOT EXISTS idx_events_ordered
+      ON events (event_type, user_id, id) WHERE status = 'pending'
+      """;
+
   /**
    * Builds {@link #INDEX} unless it is there and valid, on an auto-commit connection (CONCURRENTLY
    * cannot run in a transaction); returns whether it built it.
@@ -141,8 +152,17 @@ public final class OrderedClaims {
       return false;
     }
     try (java.sql.Statement s = c.createStatement()) {
-      s.execute(DROP_INDEX);
-      s.execute(CREATE_INDEX);
+      boolean partitioned;
+      try (java.sql.ResultSet rs = s.executeQuery(PARTITIONED)) {
+        partitioned = rs.next() && rs.getBoolean(1);
+      }
+      if (partitioned) {
+        s.execute(DROP_PARTITIONED_INDEX);
+        s.execute(CREATE_PARTITIONED_INDEX);
+      } else {
+        s.execute(DROP_INDEX);
+        s.execute(CREATE_INDEX);
+      }
     }
     return true;
   }

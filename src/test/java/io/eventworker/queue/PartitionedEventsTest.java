@@ -300,6 +300,17 @@ class PartitionedEventsTest {
   }
 
   @Test
+  void migrateWithOrderedTypesBuildsTheOrderedIndexOnAPartitionedEvents() throws Exception {
+    assertEquals(0, Cli.run(db.env(), "migrate", "--partition-events").status());
+    Cli.Result ordered = Cli.run(db.env("ORDERED_EVENT_TYPES", "data_entry"), "migrate");
+    assertEquals(0, ordered.status(), ordered.toString());
+    assertTrue(ordered.out().contains("built idx_events_ordered"), ordered.toString());
+    try (Connection c = db.connect()) {
+      assertTrue(OrderedClaims.indexReady(c));
+    }
+  }
+
+  @Test
   void theIndexesThereAreAtConversionAreMadeAgainAndUniqueOnesHoldWithinAPartition()
       throws Exception {
     // Migration 7.1's key producers deduplicate on, and an index of the operator's own.

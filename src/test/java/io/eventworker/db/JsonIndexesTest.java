@@ -5,16 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.testing.JsonIndexScript;
-import io.eventworker.testing.PostgresServer;
+import io.eventworker.testing.Programs;
 import io.eventworker.testing.TestDatabase;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -126,32 +124,9 @@ class JsonIndexesTest {
   }
 
   /** Runs database/json-indexes.sql as the documentation says, through psql. */
-  private static void psql(TestDatabase database) throws Exception {
-    PostgresServer server = PostgresServer.get();
-    ProcessBuilder psql =
-        new ProcessBuilder(
-                "psql",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-h",
-                server.host(),
-                "-p",
-                Integer.toString(server.port()),
-                "-U",
-                server.user(),
-                "-d",
-                database.name(),
-                "-f",
-                JsonIndexScript.FILE.toString())
-            .redirectErrorStream(true);
-    if (server.password() != null) {
-      psql.environment().put("PGPASSWORD", server.password());
-    }
-    Process p = psql.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "psql -f " + JsonIndexScript.FILE);
-    assertEquals(0, p.exitValue(), "psql -f " + JsonIndexScript.FILE + ": " + output);
+  private static void psql(TestDatabase database) {
+    Programs.Result r = database.psql("-f", JsonIndexScript.FILE.toString());
+    assertEquals(0, r.status(), "psql -f " + JsonIndexScript.FILE + ": " + r.output());
   }
 
   private void assertUses(String query, String index, long rows) throws SQLException {

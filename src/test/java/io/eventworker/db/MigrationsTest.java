@@ -1,20 +1,16 @@
 package io.eventworker.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.eventworker.testing.Cli;
-import io.eventworker.testing.PostgresServer;
+import io.eventworker.testing.Programs;
 import io.eventworker.testing.TestDatabase;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -77,40 +73,10 @@ class MigrationsTest {
     return result.out().trim();
   }
 
-  /** Runs database/init.sql through psql -f when psql is installed, as the seed does. */
-  private static void loadInitSqlWithPsql(TestDatabase db) throws Exception {
-    PostgresServer server = PostgresServer.get();
-    ProcessBuilder psql =
-        new ProcessBuilder(
-                "psql",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-q",
-                "-h",
-                server.host(),
-                "-p",
-                Integer.toString(server.port()),
-                "-U",
-                server.user(),
-                "-d",
-                db.name(),
-                "-f",
-                "database/init.sql")
-            .redirectErrorStream(true);
-    if (server.password() != null) {
-      psql.environment().put("PGPASSWORD", server.password());
-    }
-    Process p;
-    try {
-      p = psql.start();
-    } catch (IOException noPsql) {
-      System.out.println("[event-worker tests] psql not installed: loading init.sql through JDBC");
-      db.execute(TestDatabase.initSql());
-      return;
-    }
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), "psql -f database/init.sql: " + output);
+  /** Runs database/init.sql through psql -f, as the seed does. */
+  private static void loadInitSqlWithPsql(TestDatabase db) {
+    Programs.Result r = db.psql("-f", "database/init.sql");
+    assertEquals(0, r.status(), "psql -f database/init.sql: " + r.output());
   }
 
   private static void assertWorkerSchema(TestDatabase db) throws SQLException {

@@ -16,7 +16,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -48,26 +47,8 @@ class RolesIT {
   @BeforeEach
   void createRolesAsTheComposeStackDoes() throws Exception {
     // As in docker-compose.yml: init.sql (done), roles.sql, then migrate as the tables' owner.
-    String psql = Programs.require("psql");
-    Map<String, String> env = new HashMap<>();
-    if (server.password() != null) {
-      env.put("PGPASSWORD", server.password());
-    }
     Programs.Result r =
-        Programs.run(
-            env,
-            Duration.ofSeconds(60),
-            psql,
-            "-X",
-            "-q",
-            "-h",
-            server.host(),
-            "-p",
-            Integer.toString(server.port()),
-            "-U",
-            server.user(),
-            "-d",
-            db.name(),
+        db.psql(
             "-v",
             "app_user=" + app,
             "-v",

@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -103,6 +106,34 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
     ds.setUser(server.user());
     ds.setPassword(server.password());
     return ds;
+  }
+
+  /**
+   * Runs psql (which must be installed) on this database as the server's user, {@code args} after
+   * the connection options: {@code psql("-f", "database/roles.sql")}.
+   */
+  public Programs.Result psql(String... args) {
+    PostgresServer server = PostgresServer.get();
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Programs.require("psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                server.host(),
+                "-p",
+                Integer.toString(server.port()),
+                "-U",
+                server.user(),
+                "-d",
+                name));
+    command.addAll(List.of(args));
+    Map<String, String> env =
+        server.password() == null ? Map.of() : Map.of("PGPASSWORD", server.password());
+    return Programs.run(env, Duration.ofMinutes(2), command.toArray(String[]::new));
   }
 
   /** The worker's settings for this database: DATABASE_URL plus the given variables. */

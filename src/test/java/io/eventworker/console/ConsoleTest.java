@@ -15,9 +15,7 @@ import io.eventworker.testing.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -233,24 +231,12 @@ class ConsoleTest {
 
   /** Each row of a query as text, numbers written as the console writes them. */
   private List<List<String>> strings(String sql) throws SQLException {
-    List<List<String>> rows = new ArrayList<>();
-    try (Connection c = db.connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          Object value = rs.getObject(i);
-          row.add(
-              value instanceof Long l && !rs.getMetaData().getColumnName(i).equals("id")
-                  ? ConsoleFormat.count(l)
-                  : String.valueOf(value));
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
+    return db.textRows(
+        sql,
+        (column, value) ->
+            value instanceof Long l && !column.equals("id")
+                ? ConsoleFormat.count(l)
+                : String.valueOf(value));
   }
 
   private static List<List<String>> columns(List<List<String>> rows, int... indexes) {

@@ -12,9 +12,6 @@ import io.eventworker.testing.WorkerProcess;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -159,21 +156,8 @@ class ConsoleBrowserIT {
 
   /** A query's rows as text, counts written as the console writes them. */
   private List<List<String>> rows(String sql) throws Exception {
-    List<List<String>> rows = new ArrayList<>();
-    try (Connection c = db.connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      int n = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        List<String> row = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-          Object v = rs.getObject(i);
-          boolean id = rs.getMetaData().getColumnName(i).equals("id");
-          row.add(v instanceof Long l && !id ? number(l) : String.valueOf(v));
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
+    return db.textRows(
+        sql,
+        (column, v) -> v instanceof Long l && !column.equals("id") ? number(l) : String.valueOf(v));
   }
 }

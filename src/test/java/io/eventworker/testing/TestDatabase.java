@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -134,6 +136,28 @@ public final class TestDatabase implements BeforeEachCallback, AfterEachCallback
     Map<String, String> env =
         server.password() == null ? Map.of() : Map.of("PGPASSWORD", server.password());
     return Programs.run(env, Duration.ofMinutes(2), command.toArray(String[]::new));
+  }
+
+  /**
+   * Each row of {@code sql} as text: {@code render} turns a column's name and value into what a
+   * test compares, such as a count written as a page writes it.
+   */
+  public List<List<String>> textRows(String sql, BiFunction<String, Object, String> render)
+      throws SQLException {
+    List<List<String>> rows = new ArrayList<>();
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> row = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+          row.add(render.apply(rs.getMetaData().getColumnName(i), rs.getObject(i)));
+        }
+        rows.add(row);
+      }
+    }
+    return rows;
   }
 
   /** The worker's settings for this database: DATABASE_URL plus the given variables. */

@@ -64,22 +64,29 @@ final class PairedRounds {
    * count} more events.
    */
   static double secondsToHandle(WorkerGroup workers, long count, Insert insert) throws Exception {
-    long before = workers.handled();
-    insert.run();
-    long started = System.nanoTime();
-    if (!workers.awaitHandled(before + count, Duration.ofMinutes(10))) {
-      throw new IOException(count + " events were not handled within 10 minutes");
-    }
-    return (System.nanoTime() - started) / 1e9;
+    return secondsUntil(
+        "handled", workers.handled(), count, insert, t -> workers.awaitHandled(t, TIMEOUT));
   }
 
   /** Runs {@code insert}, then times until the workers have processed {@code count} more events. */
   static double secondsToProcess(WorkerGroup workers, long count, Insert insert) throws Exception {
-    long before = workers.processed();
+    return secondsUntil(
+        "processed", workers.processed(), count, insert, t -> workers.awaitProcessed(t, TIMEOUT));
+  }
+
+  /** Waits until a count of the workers' reaches a total; false on timeout. */
+  private interface Await {
+    boolean until(long total) throws IOException;
+  }
+
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  private static double secondsUntil(
+      String what, long before, long count, Insert insert, Await await) throws Exception {
     insert.run();
     long started = System.nanoTime();
-    if (!workers.awaitProcessed(before + count, Duration.ofMinutes(10))) {
-      throw new IOException(count + " events were not processed within 10 minutes");
+    if (!await.until(before + count)) {
+      throw new IOException(count + " events were not " + what + " within 10 minutes");
     }
     return (System.nanoTime() - started) / 1e9;
   }

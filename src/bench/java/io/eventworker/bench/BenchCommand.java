@@ -98,11 +98,18 @@ public final class BenchCommand implements Callable<Integer> {
   boolean sweep;
 
   @Option(
+      names = "--throughput",
+      description =
+          "run only the worker against the SQL floor at its settings and at its best, and the"
+              + " ingest rates")
+  boolean throughput;
+
+  @Option(
       names = "--scale-out",
       description =
           "run only the scale-out table (1, 2, 4 and 8 processes against the SQL floor) and the"
-              + " scale-in check (SIGTERM mid-drain); a run without --scale-out, --cold-start or"
-              + " --feature runs every case")
+              + " scale-in check (SIGTERM mid-drain); a run without --throughput, --scale-out,"
+              + " --cold-start or --feature runs every case")
   boolean scaleOut;
 
   @Option(
@@ -169,8 +176,12 @@ public final class BenchCommand implements Callable<Integer> {
           spec.commandLine(),
           "--feature " + unknown + ": expected one of " + FeatureCosts.names() + " or all");
     }
-    // --scale-out, --cold-start and --feature each run only their part; none of them runs all.
+    // --throughput, --scale-out, --cold-start and --feature each run only their part; none runs
+    // all.
     List<String> only = new ArrayList<>();
+    if (throughput) {
+      only.add("throughput");
+    }
     if (scaleOut) {
       only.add("scale-out");
     }
@@ -197,6 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
                 quick,
                 workerMemory,
                 only.isEmpty(),
+                throughput,
                 only.isEmpty() || scaleOut,
                 only.isEmpty() || coldStart,
                 coldStartFlags,

@@ -22,9 +22,10 @@ import java.util.Set;
 public final class Benchmark {
 
   /**
-   * What to run: the throughput, latency and depth cases ({@code cases}), the scale-out table and
-   * scale-in check ({@code scaleOut}), the cold-start rounds ({@code coldStart}, with a variant per
-   * entry of {@code coldStartFlags} besides the image's JVM with and without its archive), the
+   * What to run: the throughput, latency and depth cases ({@code cases}), or of those only the
+   * worker against both SQL floors and the ingest rates ({@code throughput}), the scale-out table
+   * and scale-in check ({@code scaleOut}), the cold-start rounds ({@code coldStart}, with a variant
+   * per entry of {@code coldStartFlags} besides the image's JVM with and without its archive), the
    * feature cases ({@code features}: those in {@code featureNames}, or all when it is empty).
    */
   public record Options(
@@ -36,6 +37,7 @@ public final class Benchmark {
       boolean quick,
       String workerMemory,
       boolean cases,
+      boolean throughput,
       boolean scaleOut,
       boolean coldStart,
       List<String> coldStartFlags,
@@ -56,6 +58,7 @@ public final class Benchmark {
           quick,
           workerMemory,
           cases,
+          throughput,
           scaleOut,
           coldStart,
           coldStartFlags,
@@ -127,14 +130,20 @@ public final class Benchmark {
     ImageJvm.buildArchive(WorkerInstance.javaCommand());
     if (options.cases()) {
       cases();
+    } else if (options.throughput()) {
+      workerAgainstFloor();
+      ingest();
     }
     if (options.scaleOut()) {
       new ScaleOut(db, options, rounds, this::warmUp, progress).run(report);
       ScaleIn.run(db, options, report, progress);
     }
     if (options.coldStart()) {
-      new ColdStart(db, options, this::warmUp, progress)
-          .run(report, coldStartVariants(), options.quick() ? 2 : 3);
+      ColdStart coldStart = new ColdStart(db, options, this::warmUp, progress);
+      List<ColdStart.Variant> variants = coldStartVariants();
+      coldStart.run(report, variants, options.quick() ? 2 : 3);
+      // The variants after the image's three are those of --cold-start-jvm.
+      coldStart.warmAgainstImage(report, variants.subList(3, variants.size()), rounds);
     }
     if (options.features()) {
       FeatureCosts.run(db, options, options.featureNames(), report, progress);
@@ -286,6 +295,7 @@ public final class Benchmark {
     db.reset();
     double[] seconds;
     FloorGrid.Point best;
+    Options atBest;
     try (WorkerGroup workers = WorkerGroup.start(db, options)) {
       warmUp(workers);
       db.insertForFloor(Math.min(20_000, n / 5));
@@ -293,9 +303,32 @@ public final class Benchmark {
       best = FloorGrid.best(db, n, report, progress);
       PairedRounds.Round worker =
           () -> PairedRounds.secondsToProcess(workers, n, () -> db.insert(n, "pending"));
-      seconds =
-          PairedRounds.alternate(
-              db, rounds, worker, floor(connections, options.batchSize()), floor(best));
+      // The worker at the best floor's settings too, on a database of its own (the two groups
+      // would share one queue): whether the defaults should move to where the floor is fastest.
+      atBest =
+          options.with(
+              n,
+              Math.max(1, best.connections() / options.replicas()),
+              best.batchSize(),
+              options.replicas());
+      try (BenchDatabase other = db.sibling();
+          WorkerGroup bestWorkers = WorkerGroup.start(other, atBest)) {
+        warmUp(other, bestWorkers);
+        PairedRounds.Round workerAtBest =
+            () -> {
+              other.settle(); // alternate settles db only
+              return PairedRounds.secondsToProcess(
+                  bestWorkers, n, () -> other.insert(n, "pending"));
+            };
+        seconds =
+            PairedRounds.alternate(
+                db,
+                rounds,
+                worker,
+                floor(connections, options.batchSize()),
+                floor(best),
+                workerAtBest);
+      }
     }
     report.throughput("worker", "worker throughput", n, seconds[0], null, "", null);
     report.throughput(
@@ -324,6 +357,18 @@ public final class Benchmark {
         seconds[2] / seconds[0],
         "of floor",
         0.92);
+    report.throughput(
+        "worker_at_best_floor_settings",
+        "worker at "
+            + atBest.threads()
+            + " threads, batches of "
+            + atBest.batchSize()
+            + " (the best floor's)",
+        n,
+        seconds[3],
+        seconds[0] / seconds[3],
+        "of defaults",
+        null);
   }
 
   private PairedRounds.Round floor(int connections, int batchSize) {
@@ -537,10 +582,15 @@ public final class Benchmark {
    * long-running worker, not its first minute of compiling.
    */
   private void warmUp(WorkerGroup workers) throws Exception {
+    warmUp(db, workers);
+  }
+
+  /** As above, on events inserted into {@code on}, the workers' database. */
+  private void warmUp(BenchDatabase on, WorkerGroup workers) throws Exception {
     long round = Math.min(20_000, Math.max(1_000, options.events() / 5));
     warmUp(
         workers,
-        () -> PairedRounds.secondsToProcess(workers, round, () -> db.insert(round, "pending")));
+        () -> PairedRounds.secondsToProcess(workers, round, () -> on.insert(round, "pending")));
   }
 
   /**

@@ -130,6 +130,59 @@ final class ColdStart {
     progress.print(text);
   }
 
+  /**
+   * The warm throughput of each variant against the image's: one group of each, warmed up, each on
+   * a database of its own on the same server, taking turns on N events for {@code rounds} rounds
+   * each. A JVM that starts faster may run slower once warm; this says by how much.
+   */
+  void warmAgainstImage(BenchReport report, List<Variant> variants, int rounds) throws Exception {
+    long n = backlog();
+    for (Variant variant : variants) {
+      progress.println(
+          "bench: warm throughput, "
+              + variant.name()
+              + " against the image, "
+              + rounds
+              + " rounds");
+      db.reset();
+      try (BenchDatabase other = db.sibling();
+          WorkerGroup image = WorkerGroup.start(db, options);
+          WorkerGroup flagged = WorkerGroup.of(launch(other, variant))) {
+        flagged.get(0).awaitReady();
+        warmUp.run(db, image);
+        warmUp.run(other, flagged);
+        double[] seconds =
+            PairedRounds.alternate(
+                db,
+                rounds,
+                () -> PairedRounds.secondsToProcess(image, n, () -> db.insert(n, "pending")),
+                () -> {
+                  other.settle(); // alternate settles db only
+                  return PairedRounds.secondsToProcess(
+                      flagged, n, () -> other.insert(n, "pending"));
+                });
+        report.throughput(
+            "warm_" + variant.name().replaceAll("\\W+", "_"),
+            "warm, " + variant.name(),
+            n,
+            seconds[1],
+            seconds[0] / seconds[1],
+            "of image",
+            null);
+      }
+    }
+  }
+
+  private WorkerInstance launch(BenchDatabase on, Variant variant) throws IOException {
+    return WorkerInstance.launch(
+        on,
+        variant.jvm(),
+        options.threads(),
+        options.batchSize(),
+        options.workerMemory(),
+        variant.settings());
+  }
+
   /** The backlog: at least 20,000 events, so that even a small --events outlasts the start. */
   private long backlog() {
     return Math.max(20_000, options.events());
@@ -140,14 +193,7 @@ final class ColdStart {
     db.reset();
     db.insert(n, "pending");
     db.settle();
-    WorkerInstance worker =
-        WorkerInstance.launch(
-            db,
-            variant.jvm(),
-            options.threads(),
-            options.batchSize(),
-            options.workerMemory(),
-            variant.settings());
+    WorkerInstance worker = launch(db, variant);
     try (WorkerGroup group = WorkerGroup.of(worker)) {
       double ready = worker.awaitReady();
       long atReady = worker.handled();
@@ -161,7 +207,7 @@ final class ColdStart {
       if (atReady >= n) {
         throw new IOException("cold start: the backlog was drained before the worker was ready");
       }
-      warmUp.run(group);
+      warmUp.run(db, group);
       db.settle();
       double warm = PairedRounds.secondsToProcess(group, n, () -> db.insert(n, "pending"));
       return new Round(ready, cold, n - atReady, n, warm, compiling);

@@ -23,9 +23,12 @@ final class ScaleOut {
   // leaves room for other clients; with 4 threads each, 72 ran out ("too many clients").
   static final int THREADS = 2;
 
-  /** Warms workers up until their compilers are quiet (the benchmark's own warm-up). */
+  /**
+   * Warms workers up on events inserted into {@code db} until their compilers are quiet (the
+   * benchmark's own warm-up).
+   */
   interface WarmUp {
-    void run(WorkerGroup workers) throws Exception;
+    void run(BenchDatabase db, WorkerGroup workers) throws Exception;
   }
 
   /** One line of the table: medians over the rounds. */
@@ -135,7 +138,7 @@ final class ScaleOut {
     Benchmark.Options o = options.with(n, THREADS, options.batchSize(), processes);
     try (WorkerGroup workers =
         WorkerGroup.start(db, o, Map.of("DB_POOL_SIZE", Integer.toString(THREADS + 1)))) {
-      warmUp.run(workers);
+      warmUp.run(db, workers);
       db.insertForFloor(Math.min(20_000, n / 5));
       SqlFloor.drain(db, connections, options.batchSize());
       PairedRounds.Round floor =

@@ -37,6 +37,7 @@ class BenchIT {
             "--events",
             "2000",
             "--quick",
+            "--cold-start-jvm=-XX:TieredStopAtLevel=1",
             "--json");
     assertEquals(0, bench.awaitExit(Duration.ofMinutes(15)), bench.output());
     String output = bench.output();
@@ -91,13 +92,17 @@ class BenchIT {
     assertTrue(results.at("/scale_in/met").asBoolean(), results.at("/scale_in").toString());
     // Cold start: each JVM variant's first events against its warm rate, and its time to ready.
     JsonNode coldStart = report.get("cold_start");
-    assertEquals(3, coldStart.size(), coldStart.toString());
-    for (int v = 0; v < 3; v++) {
+    assertEquals(4, coldStart.size(), coldStart.toString());
+    for (int v = 0; v < 4; v++) {
       assertEquals(
           20_000, results.at("/cold_start_" + v + "/events").asLong(), "the least backlog");
       assertTrue(results.at("/cold_start_" + v + "/ratio").asDouble() > 0, results.toString());
       assertTrue(results.at("/cold_start_ready_" + v + "/value").asDouble() > 0);
     }
+    // The extra JVM's warm throughput against the image's, each group in its own database.
+    String warm = "/warm_image_XX_TieredStopAtLevel_1";
+    assertEquals(20_000, results.at(warm + "/events").asLong(), results.toString());
+    assertTrue(results.at(warm + "/ratio").asDouble() > 0, results.toString());
 
     // The console's cost: worker throughput while / is fetched, against not fetched.
     for (String key : List.of("console_without", "console_every_second", "console_tight_loop")) {
@@ -159,6 +164,35 @@ class BenchIT {
         assertEquals(0, rs.getLong(1), "the benchmark dropped its database " + database);
       }
     }
+  }
+
+  @Test
+  void throughputRunsOnlyTheWorkerAgainstBothFloorsAndTheIngestRates() throws Exception {
+    WorkerProcess bench =
+        WorkerProcess.startClass(
+            "bench-throughput",
+            Map.of("DATABASE_URL", PostgresServer.get().adminUrl()),
+            "io.eventworker.bench.BenchCommand",
+            "--events",
+            "2000",
+            "--quick",
+            "--throughput",
+            "--json");
+    assertEquals(0, bench.awaitExit(Duration.ofMinutes(10)), bench.output());
+    String output = bench.output();
+    JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
+    JsonNode results = report.get("results");
+    for (String rate : List.of("worker", "sql_floor", "sql_best_floor")) {
+      assertEquals(2000, results.at("/" + rate + "/events").asLong(), rate);
+    }
+    assertTrue(results.at("/worker_vs_best_floor/ratio").asDouble() > 0);
+    assertTrue(results.at("/ingest_file_vs_copy/value").asDouble() > 0);
+    assertEquals(12, report.get("floor_grid").size(), report.toString());
+    // Nothing else: the depth cases, scale-out, cold start and features did not run.
+    for (String absent : List.of("worker_one_drain", "deep_pending", "scale_in", "cold_start_0")) {
+      assertTrue(results.path(absent).isMissingNode(), absent + " ran: " + results);
+    }
+    assertTrue(report.path("scale_out").isMissingNode(), report.toString());
   }
 
   @Test

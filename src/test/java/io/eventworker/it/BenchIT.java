@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
@@ -29,19 +30,8 @@ class BenchIT {
   @Test
   void runsEveryCaseAndDropsItsDatabase() throws Exception {
     PostgresServer server = PostgresServer.get();
-    WorkerProcess bench =
-        WorkerProcess.startClass(
-            "bench",
-            Map.of("DATABASE_URL", server.adminUrl()),
-            "io.eventworker.bench.BenchCommand",
-            "--events",
-            "2000",
-            "--quick",
-            "--cold-start-jvm=-XX:TieredStopAtLevel=1",
-            "--json");
-    assertEquals(0, bench.awaitExit(Duration.ofMinutes(15)), bench.output());
-    String output = bench.output();
-    JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
+    JsonNode report =
+        runBench("bench", Duration.ofMinutes(15), "--cold-start-jvm=-XX:TieredStopAtLevel=1");
 
     JsonNode results = report.get("results");
     for (String rate :
@@ -168,19 +158,7 @@ class BenchIT {
 
   @Test
   void throughputRunsOnlyTheWorkerAgainstBothFloorsAndTheIngestRates() throws Exception {
-    WorkerProcess bench =
-        WorkerProcess.startClass(
-            "bench-throughput",
-            Map.of("DATABASE_URL", PostgresServer.get().adminUrl()),
-            "io.eventworker.bench.BenchCommand",
-            "--events",
-            "2000",
-            "--quick",
-            "--throughput",
-            "--json");
-    assertEquals(0, bench.awaitExit(Duration.ofMinutes(10)), bench.output());
-    String output = bench.output();
-    JsonNode report = Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
+    JsonNode report = runBench("bench-throughput", Duration.ofMinutes(10), "--throughput");
     JsonNode results = report.get("results");
     for (String rate : List.of("worker", "sql_floor", "sql_best_floor")) {
       assertEquals(2000, results.at("/" + rate + "/events").asLong(), rate);
@@ -193,6 +171,22 @@ class BenchIT {
       assertTrue(results.path(absent).isMissingNode(), absent + " ran: " + results);
     }
     assertTrue(report.path("scale_out").isMissingNode(), report.toString());
+  }
+
+  /** A smoke run of the benchmark, 2,000 events a case, with {@code args}; its JSON report. */
+  private static JsonNode runBench(String name, Duration timeout, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("--events", "2000", "--quick"));
+    command.addAll(List.of(args));
+    command.add("--json");
+    WorkerProcess bench =
+        WorkerProcess.startClass(
+            name,
+            Map.of("DATABASE_URL", PostgresServer.get().adminUrl()),
+            "io.eventworker.bench.BenchCommand",
+            command.toArray(String[]::new));
+    assertEquals(0, bench.awaitExit(timeout), bench.output());
+    String output = bench.output();
+    return Json.MAPPER.readTree(output.substring(output.indexOf("{\n")));
   }
 
   @Test

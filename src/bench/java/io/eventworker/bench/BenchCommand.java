@@ -176,8 +176,7 @@ public final class BenchCommand implements Callable<Integer> {
           spec.commandLine(),
           "--feature " + unknown + ": expected one of " + FeatureCosts.names() + " or all");
     }
-    // --throughput, --scale-out, --cold-start and --feature each run only their part; none runs
-    // all.
+    // Each of --throughput, --scale-out, --cold-start and --feature runs only its part.
     List<String> only = new ArrayList<>();
     if (throughput) {
       only.add("throughput");

@@ -140,10 +140,11 @@ public final class Benchmark {
     }
     if (options.coldStart()) {
       ColdStart coldStart = new ColdStart(db, options, this::warmUp, progress);
-      List<ColdStart.Variant> variants = coldStartVariants();
+      List<ColdStart.Variant> flagged = flaggedVariants();
+      List<ColdStart.Variant> variants = new ArrayList<>(imageVariants());
+      variants.addAll(flagged);
       coldStart.run(report, variants, options.quick() ? 2 : 3);
-      // The variants after the image's three are those of --cold-start-jvm.
-      coldStart.warmAgainstImage(report, variants.subList(3, variants.size()), rounds);
+      coldStart.warmAgainstImage(report, flagged, rounds);
     }
     if (options.features()) {
       FeatureCosts.run(db, options, options.featureNames(), report, progress);
@@ -151,20 +152,23 @@ public final class Benchmark {
     return report;
   }
 
-  /** The image's JVM without and with its archive, and the archive with each extra set of flags. */
-  private List<ColdStart.Variant> coldStartVariants() {
-    List<ColdStart.Variant> variants = new ArrayList<>();
-    variants.add(
+  /** The image's JVM without and with its archive, and with the warm-up before ready. */
+  private static List<ColdStart.Variant> imageVariants() {
+    return List.of(
         new ColdStart.Variant(
             "no archive",
             new WorkerInstance.Jvm("no archive", ImageJvm.flagsWithoutArchive()),
-            Map.of()));
-    variants.add(new ColdStart.Variant("image", WorkerInstance.Jvm.IMAGE, Map.of()));
-    variants.add(
+            Map.of()),
+        new ColdStart.Variant("image", WorkerInstance.Jvm.IMAGE, Map.of()),
         new ColdStart.Variant(
             "image, WARM_UP_EVENTS=" + WARM_UP_EVENTS,
             WorkerInstance.Jvm.IMAGE,
             Map.of("WARM_UP_EVENTS", Integer.toString(WARM_UP_EVENTS))));
+  }
+
+  /** The image's JVM with each set of flags of --cold-start-jvm. */
+  private List<ColdStart.Variant> flaggedVariants() {
+    List<ColdStart.Variant> variants = new ArrayList<>();
     for (String extra : options.coldStartFlags()) {
       List<String> flags = new ArrayList<>(WorkerInstance.Jvm.IMAGE.flags());
       flags.addAll(List.of(extra.trim().split("\\s+")));
@@ -314,12 +318,6 @@ public final class Benchmark {
       try (BenchDatabase other = db.sibling();
           WorkerGroup bestWorkers = WorkerGroup.start(other, atBest)) {
         warmUp(other, bestWorkers);
-        PairedRounds.Round workerAtBest =
-            () -> {
-              other.settle(); // alternate settles db only
-              return PairedRounds.secondsToProcess(
-                  bestWorkers, n, () -> other.insert(n, "pending"));
-            };
         seconds =
             PairedRounds.alternate(
                 db,
@@ -327,7 +325,7 @@ public final class Benchmark {
                 worker,
                 floor(connections, options.batchSize()),
                 floor(best),
-                workerAtBest);
+                PairedRounds.onOwnDatabase(other, bestWorkers, n));
       }
     }
     report.throughput("worker", "worker throughput", n, seconds[0], null, "", null);

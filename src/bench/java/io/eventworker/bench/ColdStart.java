@@ -156,11 +156,7 @@ final class ColdStart {
                 db,
                 rounds,
                 () -> PairedRounds.secondsToProcess(image, n, () -> db.insert(n, "pending")),
-                () -> {
-                  other.settle(); // alternate settles db only
-                  return PairedRounds.secondsToProcess(
-                      flagged, n, () -> other.insert(n, "pending"));
-                });
+                PairedRounds.onOwnDatabase(other, flagged, n));
         report.throughput(
             "warm_" + variant.name().replaceAll("\\W+", "_"),
             "warm, " + variant.name(),

@@ -15,6 +15,9 @@ import java.util.List;
  */
 final class PairedRounds {
 
+  // How long a round may take before the benchmark gives up on it.
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
   /** One timed round: seconds. */
   interface Round {
     double seconds() throws Exception;
@@ -60,6 +63,18 @@ final class PairedRounds {
   }
 
   /**
+   * A round for {@link #alternate} of {@code count} events through {@code workers} on a database of
+   * their own, {@code other}: settled here, since alternate settles only the database it is given,
+   * then timed as {@link #secondsToProcess}.
+   */
+  static Round onOwnDatabase(BenchDatabase other, WorkerGroup workers, long count) {
+    return () -> {
+      other.settle();
+      return secondsToProcess(workers, count, () -> other.insert(count, "pending"));
+    };
+  }
+
+  /**
    * Runs {@code insert}, then times until the workers have handled (processed or failed) {@code
    * count} more events.
    */
@@ -79,14 +94,13 @@ final class PairedRounds {
     boolean until(long total) throws IOException;
   }
 
-  private static final Duration TIMEOUT = Duration.ofMinutes(10);
-
   private static double secondsUntil(
       String what, long before, long count, Insert insert, Await await) throws Exception {
     insert.run();
     long started = System.nanoTime();
     if (!await.until(before + count)) {
-      throw new IOException(count + " events were not " + what + " within 10 minutes");
+      throw new IOException(
+          count + " events were not " + what + " within " + TIMEOUT.toMinutes() + " minutes");
     }
     return (System.nanoTime() - started) / 1e9;
   }

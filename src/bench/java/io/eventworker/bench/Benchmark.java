@@ -305,8 +305,7 @@ public final class Benchmark {
       db.insertForFloor(Math.min(20_000, n / 5));
       SqlFloor.drain(db, connections, options.batchSize());
       best = FloorGrid.best(db, n, report, progress);
-      PairedRounds.Round worker =
-          () -> PairedRounds.secondsToProcess(workers, n, () -> db.insert(n, "pending"));
+      PairedRounds.Round worker = () -> PairedRounds.secondsToDrain(db, workers, n);
       // The worker at the best floor's settings too, on a database of its own (the two groups
       // would share one queue): whether the defaults should move to where the floor is fastest.
       atBest =
@@ -592,9 +591,7 @@ public final class Benchmark {
   /** As above, on events inserted into {@code on}, the workers' database. */
   private void warmUp(BenchDatabase on, WorkerGroup workers) throws Exception {
     long round = Math.min(20_000, Math.max(1_000, options.events() / 5));
-    warmUp(
-        workers,
-        () -> PairedRounds.secondsToProcess(workers, round, () -> on.insert(round, "pending")));
+    warmUp(workers, () -> PairedRounds.secondsToDrain(on, workers, round));
   }
 
   /**

@@ -155,7 +155,7 @@ final class ColdStart {
             PairedRounds.alternate(
                 db,
                 rounds,
-                () -> PairedRounds.secondsToProcess(image, n, () -> db.insert(n, "pending")),
+                () -> PairedRounds.secondsToDrain(db, image, n),
                 PairedRounds.onOwnDatabase(other, flagged, n));
         report.throughput(
             "warm_" + variant.name().replaceAll("\\W+", "_"),
@@ -205,7 +205,7 @@ final class ColdStart {
       }
       warmUp.run(db, group);
       db.settle();
-      double warm = PairedRounds.secondsToProcess(group, n, () -> db.insert(n, "pending"));
+      double warm = PairedRounds.secondsToDrain(db, group, n);
       return new Round(ready, cold, n - atReady, n, warm, compiling);
     }
   }

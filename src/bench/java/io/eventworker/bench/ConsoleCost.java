@@ -117,7 +117,7 @@ final class ConsoleCost implements FeatureCase {
   }
 
   private static double drain(BenchDatabase db, WorkerGroup workers, long n) throws Exception {
-    return PairedRounds.secondsToProcess(workers, n, () -> db.insert(n, "pending"));
+    return PairedRounds.secondsToDrain(db, workers, n);
   }
 
   /** Fetches {@code /} from one worker in threads while a round runs, each every pause ms. */

@@ -131,7 +131,7 @@ final class GinIndexes implements FeatureCase {
       }
     }
     db.settle();
-    return PairedRounds.secondsToProcess(workers, n, () -> db.insert(n, "pending"));
+    return PairedRounds.secondsToDrain(db, workers, n);
   }
 
   private static void queries(

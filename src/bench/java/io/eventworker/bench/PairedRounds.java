@@ -65,13 +65,21 @@ final class PairedRounds {
   /**
    * A round for {@link #alternate} of {@code count} events through {@code workers} on a database of
    * their own, {@code other}: settled here, since alternate settles only the database it is given,
-   * then timed as {@link #secondsToProcess}.
+   * then timed as {@link #secondsToDrain}.
    */
   static Round onOwnDatabase(BenchDatabase other, WorkerGroup workers, long count) {
     return () -> {
       other.settle();
-      return secondsToProcess(workers, count, () -> other.insert(count, "pending"));
+      return secondsToDrain(other, workers, count);
     };
+  }
+
+  /**
+   * Inserts {@code count} pending events of the benchmark's shape into {@code db}, then times until
+   * {@code workers} have processed them.
+   */
+  static double secondsToDrain(BenchDatabase db, WorkerGroup workers, long count) throws Exception {
+    return secondsToProcess(workers, count, () -> db.insert(count, "pending"));
   }
 
   /**

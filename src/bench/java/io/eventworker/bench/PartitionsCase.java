@@ -61,20 +61,15 @@ final class PartitionsCase implements FeatureCase {
       try (WorkerGroup plainWorkers = WorkerGroup.start(plain, options);
           WorkerGroup partitionedWorkers = WorkerGroup.start(partitioned, options)) {
         for (int i = 0; i < 2; i++) {
-          PairedRounds.secondsToProcess(plainWorkers, n / 4, () -> plain.insert(n / 4, "pending"));
-          PairedRounds.secondsToProcess(
-              partitionedWorkers, n / 4, () -> partitioned.insert(n / 4, "pending"));
+          PairedRounds.secondsToDrain(plain, plainWorkers, n / 4);
+          PairedRounds.secondsToDrain(partitioned, partitionedWorkers, n / 4);
         }
         result =
             PairedRounds.run(
                 plain,
                 rounds,
-                () ->
-                    PairedRounds.secondsToProcess(
-                        plainWorkers, n, () -> plain.insert(n, "pending")),
-                () ->
-                    PairedRounds.secondsToProcess(
-                        partitionedWorkers, n, () -> partitioned.insert(n, "pending")));
+                () -> PairedRounds.secondsToDrain(plain, plainWorkers, n),
+                () -> PairedRounds.secondsToDrain(partitioned, partitionedWorkers, n));
       }
       long count =
           partitioned.queryLong(
